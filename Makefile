@@ -1,0 +1,138 @@
+# door - see README.md. `make` builds ./door; `make test` runs everything.
+#
+# One set of rules, built into different object folders (O=) for the
+# variants: the release binary, AddressSanitizer+UBSan, clang, and the stub
+# platform. Dependencies: a C17 compiler and libmnl (scripts/deps.sh).
+
+CC       ?= cc
+PREFIX   ?= /usr/local
+PLATFORM ?= linux
+O        ?= build/release
+VERSION  := 0.1.0
+
+WARN     = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
+           -Wmissing-prototypes -Wformat=2 -Wvla -Wpointer-arith \
+           -Wundef -Wcast-align
+OPT      ?= -O2 -g
+CFLAGS   ?=
+CPPFLAGS += -D_GNU_SOURCE -DDOOR_VERSION='"$(VERSION)"' -Isrc -I$(O)/gen
+ALL_CFLAGS = -std=c17 $(WARN) $(OPT) $(SAN_FLAGS) $(CFLAGS)
+LIBS_linux = -lmnl -lpthread
+LIBS_unsupported =
+LDLIBS   = $(LIBS_$(PLATFORM))
+
+ifeq ($(SAN),1)
+SAN_FLAGS = -fsanitize=address,undefined -fno-sanitize-recover=all \
+            -fno-omit-frame-pointer
+endif
+
+CORE_SRC = $(wildcard src/core/*.c)
+OUT_SRC  = $(wildcard src/out/*.c)
+PLAT_SRC = $(wildcard src/platform/$(PLATFORM)/*.c)
+CMD_SRC  = src/cmd.c src/doors.c $(wildcard src/cmd-*.c)
+LIB_SRC  = $(CORE_SRC) $(OUT_SRC) $(PLAT_SRC) $(CMD_SRC)
+GEN_SRC  = $(O)/gen/ports.c
+LIB_OBJ  = $(LIB_SRC:%.c=$(O)/%.o) $(O)/gen/ports.o
+DOOR_OBJ = $(O)/src/door.o $(LIB_OBJ)
+
+UNIT_SRC = $(wildcard tests/unit/test-*.c)
+UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=$(O)/unit/%)
+
+.PHONY: all clean install test check unit asan clang stub fuzz fuzz-build \
+        fuzz-replay bench deps
+.SUFFIXES:
+
+all: door
+
+# The release binary sits at the top of the tree, as the README says.
+door: $(O)/door
+	cp $(O)/door door
+
+$(O)/door: $(DOOR_OBJ)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $(DOOR_OBJ) $(LDLIBS)
+
+$(O)/%.o: %.c
+	@mkdir -p $(dir $@)
+	@echo "  CC  $<"
+	@$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
+
+$(O)/gen/ports.c: data/ports.tsv scripts/ports-gen.awk
+	@mkdir -p $(dir $@)
+	awk -f scripts/ports-gen.awk data/ports.tsv > $@.tmp && mv $@.tmp $@
+
+$(O)/gen/ports.o: $(O)/gen/ports.c
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -c -o $@ $<
+
+# Unit tests: one binary per tests/unit/test-*.c, linked with every module.
+unit: $(UNIT_BIN)
+
+$(O)/unit/%: tests/unit/%.c tests/unit/unit.h $(LIB_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) -Itests/unit $(ALL_CFLAGS) -o $@ $< $(LIB_OBJ) \
+	    $(LDLIBS)
+
+# Variants, each in its own object folder.
+asan:
+	$(MAKE) O=build/asan SAN=1 OPT="-O1 -g" build/asan/door unit
+clang:
+	$(MAKE) O=build/clang CC=clang build/clang/door unit
+stub:
+	$(MAKE) O=build/stub PLATFORM=unsupported build/stub/door
+
+# libFuzzer harnesses (clang): tests/fuzz/fuzz-*.c, corpora in
+# tests/fuzz/corpus/NAME/. `make fuzz` runs each for FUZZ_SECONDS;
+# `make fuzz-replay` (part of make test) runs each corpus once.
+FUZZ_SRC = $(wildcard tests/fuzz/fuzz-*.c)
+FUZZ_BIN = $(FUZZ_SRC:tests/fuzz/%.c=build/fuzz/%)
+FUZZ_SECONDS ?= 60
+FUZZ_LIB_SRC = $(CORE_SRC) $(OUT_SRC) \
+               src/platform/linux/diag_parse.c \
+               src/platform/linux/procnet_parse.c \
+               src/platform/linux/proc_parse.c
+
+fuzz-build:
+	$(MAKE) O=build/fuzz CC=clang $(FUZZ_BIN)
+
+build/fuzz/fuzz-%: tests/fuzz/fuzz-%.c $(FUZZ_LIB_SRC) build/fuzz/gen/ports.c
+	@mkdir -p build/fuzz
+	$(CC) $(CPPFLAGS) -std=c17 $(WARN) -O1 -g \
+	    -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+	    -o $@ $< $(FUZZ_LIB_SRC) build/fuzz/gen/ports.c -lmnl
+
+fuzz: fuzz-build
+	@for f in $(FUZZ_BIN); do \
+	    n=$${f#build/fuzz/fuzz-}; mkdir -p tests/fuzz/corpus/$$n; \
+	    echo "fuzzing $$n for $(FUZZ_SECONDS)s"; \
+	    $$f -max_total_time=$(FUZZ_SECONDS) -max_len=65536 \
+	        tests/fuzz/corpus/$$n || exit 1; \
+	done
+
+fuzz-replay: fuzz-build
+	@for f in $(FUZZ_BIN); do \
+	    n=$${f#build/fuzz/fuzz-}; \
+	    $$f -runs=0 tests/fuzz/corpus/$$n >/dev/null 2>&1 \
+	        && echo "ok - fuzz corpus replay: $$n" \
+	        || { echo "not ok - fuzz corpus replay: $$n"; \
+	             $$f -runs=0 tests/fuzz/corpus/$$n 2>&1 | tail -20; }; \
+	done
+
+# The whole suite; prints "N passed, N failed" last (CI reads it).
+test check:
+	scripts/test.sh
+
+bench: door
+	$(MAKE) -C bench
+	bench/run.sh
+
+install: door
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1
+	install -m 0755 door $(DESTDIR)$(PREFIX)/bin/door
+	install -m 0644 door.1 $(DESTDIR)$(PREFIX)/share/man/man1/door.1
+
+deps:
+	scripts/deps.sh build
+
+clean:
+	rm -rf build door
+
+-include $(shell find build -name '*.d' 2>/dev/null)

@@ -1,0 +1,227 @@
+/* cmd-ls.c - door [ls] [FILTER...]: every open door and who is behind it. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd.h"
+#include "core/endpoint.h"
+#include "core/known.h"
+#include "core/target.h"
+#include "doors.h"
+#include "out/json.h"
+#include "out/sockjson.h"
+#include "out/table.h"
+
+static const struct opt_spec ls_opts[] = {
+	{ "tcp", 't', NULL, "TCP only" },
+	{ "udp", 'u', NULL, "UDP only" },
+	{ "4", '4', NULL, "IPv4 only" },
+	{ "6", '6', NULL, "IPv6 only" },
+	{ "all", 'a', NULL, "also non-listening TCP sockets (ESTABLISHED, "
+	    "TIME_WAIT...) with peers" },
+	{ "user", 0, "NAME", "only doors of this user (name or uid)" },
+	{ "pid", 'p', "PID", "only doors held by this process" },
+	{ "name", 0, "PROC", "only doors of processes with this name" },
+	{ "no-owners", 0, NULL, "do not look for processes (fastest)" },
+	{ "thorough", 0, NULL, "look for holders in every process, not just "
+	    "the socket's cgroup and user" },
+	{ NULL, 0, NULL, NULL },
+};
+
+static const struct table_col listen_cols[] = {
+	{ "PORT", true }, { "PROTO", false }, { "ADDRESS", false },
+	{ "PID", true }, { "PROCESS", false }, { "USER", false },
+	{ "USUALLY", false },
+};
+
+static const struct table_col all_cols[] = {
+	{ "PORT", true }, { "PROTO", false }, { "ADDRESS", false },
+	{ "STATE", false }, { "PEER", false }, { "PID", true },
+	{ "PROCESS", false }, { "USER", false }, { "USUALLY", false },
+};
+
+static bool
+same_row(const struct snap *s, const struct entry *a, const struct entry *b)
+{
+	const struct sock *ka = &s->socks[a->sock], *kb = &s->socks[b->sock];
+
+	if (ka->local.port != kb->local.port || ka->proto != kb->proto ||
+	    a->proc != b->proc)
+		return false;
+	if (!doors_is_listening(ka) || !doors_is_listening(kb))
+		return false;   /* a connection is its own row */
+	return a->proc != SIZE_MAX || ka->uid == kb->uid;
+}
+
+/* "127.0.0.1, ::1": every distinct address the row's sockets are on. */
+static void
+row_addresses(const struct snap *s, const struct entry *v, size_t n,
+    struct buf *b)
+{
+	for (size_t i = 0; i < n; i++) {
+		char a[ENDPOINT_ADDR_MAX];
+		bool dup = false;
+
+		for (size_t j = 0; j < i && !dup; j++)
+			dup = endpoint_cmp(&s->socks[v[j].sock].local,
+			    &s->socks[v[i].sock].local) == 0;
+		if (dup)
+			continue;
+		endpoint_addr(&s->socks[v[i].sock].local, a, sizeof a);
+		if (b->len > 0)
+			buf_adds(b, ", ");
+		buf_adds(b, a);
+	}
+}
+
+static void
+print_table(const struct cmd_args *a, const struct snap *s,
+    const struct entry *v, size_t n, bool all)
+{
+	struct table t;
+	struct buf   out, addrs;
+	size_t       i = 0;
+
+	table_init(&t, &a->out, all ? all_cols : listen_cols,
+	    all ? sizeof all_cols / sizeof all_cols[0] :
+	    sizeof listen_cols / sizeof listen_cols[0]);
+	buf_init(&out);
+	buf_init(&addrs);
+	while (i < n) {
+		const struct sock       *k = &s->socks[v[i].sock];
+		const struct proc       *p = v[i].proc == SIZE_MAX ? NULL :
+		    &s->procs[v[i].proc];
+		const struct known_port *kp[1];
+		size_t                   j = i + 1;
+		char                     user[64];
+
+		while (j < n && same_row(s, &v[i], &v[j]))
+			j++;
+		buf_reset(&addrs);
+		row_addresses(s, v + i, j - i, &addrs);
+		table_cellf(&t, SGR_BOLD, "%u", k->local.port);
+		table_cell(&t, proto_name(k->proto), NULL);
+		table_cell(&t, buf_str(&addrs), NULL);
+		if (all) {
+			char peer[ENDPOINT_ADDR_MAX + 8];
+
+			table_cell(&t, sock_state_name(k), NULL);
+			if (doors_is_listening(k))
+				snprintf(peer, sizeof peer, "*");
+			else
+				endpoint_full(&k->remote, peer, sizeof peer);
+			table_cell(&t, peer, NULL);
+		}
+		if (p != NULL) {
+			table_cellf(&t, NULL, "%d", (int)p->pid);
+			table_cell(&t, p->name, SGR_CYAN);
+			doors_user(&a->out, (p->have & PROC_HAVE_UID) ? p->uid :
+			    k->uid, user, sizeof user);
+		} else {
+			table_cell(&t, "-", NULL);
+			table_cell(&t, k->owners == OWNERS_HIDDEN ? "(hidden)" :
+			    k->owners == OWNERS_NOT_ASKED ? "-" :
+			    k->inode == 0 ? "-" : "(none found)",
+			    k->owners == OWNERS_HIDDEN ? SGR_YELLOW : SGR_DIM);
+			doors_user(&a->out, k->uid, user, sizeof user);
+		}
+		table_cell(&t, user, NULL);
+		if (known_lookup(k->local.port, k->proto, kp, 1) == 1)
+			table_cell(&t, kp[0]->usually, SGR_DIM);
+		else
+			table_cell(&t, "", NULL);
+		i = j;
+	}
+	table_print(&t, &out);
+	out_flush(&out);
+	table_free(&t);
+	buf_free(&out);
+	buf_free(&addrs);
+}
+
+static void
+print_json(const struct cmd_args *a, const struct snap *s,
+    const struct entry *v, size_t n)
+{
+	struct buf  out;
+	struct json j;
+	size_t     *idx = malloc((n ? n : 1) * sizeof *idx);
+	size_t      ns;
+
+	if (idx == NULL)
+		return;
+	ns = doors_socks(s, v, n, idx);
+	buf_init(&out);
+	json_init(&j, &out);
+	json_arr_begin(&j);
+	for (size_t i = 0; i < ns; i++)
+		sockjson_write(&j, s, idx[i], &a->out);
+	json_arr_end(&j);
+	json_end(&j);
+	out_flush(&out);
+	buf_free(&out);
+	free(idx);
+}
+
+static int
+ls_exec(struct cmd_args *a)
+{
+	struct sock_query  q;
+	struct door_filter f;
+	struct door_err    e;
+	struct snap        s;
+	struct entry      *v = NULL;
+	size_t             n = 0;
+	int                rc;
+
+	err_clear(&e);
+	if (doors_options(a, &q, &f, &e) != 0) {
+		out_error(e.msg);
+		return DOOR_USAGE;
+	}
+	for (int i = 0; i < a->argc; i++) {
+		const char *arg = a->argv[i];
+		uint16_t    lo, hi;
+
+		if (arg[0] == ':')
+			arg++;
+		if (port_range_parse(arg, strlen(arg), &lo, &hi, &e) != 0 ||
+		    doors_add_range(&f, &q, lo, hi, &e) != 0) {
+			out_error(e.msg);
+			return DOOR_USAGE;
+		}
+	}
+	if (a->out.json)
+		q.facts |= PROC_HAVE_CMDLINE | PROC_HAVE_CWD | PROC_HAVE_CGROUP;
+	snap_init(&s);
+	if (platform_snapshot(&q, &s, &e) != 0) {
+		out_error(e.msg);
+		snap_free(&s);
+		return e.status == DOOR_OK ? DOOR_SYSTEM : (int)e.status;
+	}
+	if (doors_entries(&s, &f, &v, &n, &e) != 0) {
+		out_error(e.msg);
+		snap_free(&s);
+		return DOOR_SYSTEM;
+	}
+	if (a->out.json)
+		print_json(a, &s, v, n);
+	else if (n > 0)
+		print_table(a, &s, v, n, !q.listening_only);
+	else
+		out_note(&a->out, "no open doors%s", f.nranges || f.by_uid ||
+		    f.pid || f.name ? " match" : "");
+	if (!a->out.json || !a->out.quiet)
+		doors_partial_note(&a->out, &s, "door ls");
+	rc = n > 0 ? DOOR_OK : DOOR_NO;
+	free(v);
+	snap_free(&s);
+	return rc;
+}
+
+const struct cmd_entry cmd_ls_entry = {
+	"ls", "[FILTER...]",
+	"list open doors: listening TCP and bound UDP sockets, and who holds "
+	"them",
+	ls_opts, 0, -1, ls_exec,
+};

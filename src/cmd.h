@@ -1,0 +1,58 @@
+/* cmd.h - the command table: one declarative row per verb (house rule 1). */
+#ifndef DOOR_CMD_H
+#define DOOR_CMD_H
+
+#include <stdbool.h>
+
+#include "core/buf.h"
+#include "core/error.h"
+#include "out/term.h"
+
+#define CMD_OPTS_MAX 24
+
+struct opt_spec {
+	const char *name;        /* long name without "--" */
+	char        short_name;  /* 0 when none */
+	const char *arg;         /* value name, NULL for a flag */
+	const char *help;
+};
+
+struct cmd_args;
+
+struct cmd_entry {
+	const char            *name;
+	const char            *args_usage;   /* "[FILTER...]" */
+	const char            *summary;      /* one line for door --help */
+	const struct opt_spec *opts;         /* ends with a zeroed row */
+	int                    min_args, max_args;   /* positionals; -1 = any */
+	int                  (*exec)(struct cmd_args *);
+};
+
+struct cmd_args {
+	const struct cmd_entry *cmd;
+	struct out_opts         out;
+	const char             *value[CMD_OPTS_MAX];  /* by cmd->opts index */
+	int                     argc;                 /* positionals */
+	char                  **argv;
+};
+
+extern const struct cmd_entry *const cmd_table[];
+extern const struct opt_spec global_opts[];
+
+/* Exact names only: no prefix guessing. */
+const struct cmd_entry	*cmd_find(const char *name);
+/* Parses argv (after the verb) into a; global options are taken anywhere.
+ * Fills e with a usage error naming the bad word. *help set by -h. */
+int	cmd_parse(const struct cmd_entry *, int argc, char **argv,
+	    struct cmd_args *a, bool *help, struct door_err *e);
+bool	 cmd_flag(const struct cmd_args *, const char *name);
+const char	*cmd_value(const struct cmd_args *, const char *name);
+/* "door VERB --help" text, and the overview for "door --help". */
+void	cmd_usage(const struct cmd_entry *, struct buf *);
+void	cmd_overview(struct buf *);
+
+/* The verbs. */
+extern const struct cmd_entry cmd_ls_entry;
+extern const struct cmd_entry cmd_who_entry;
+
+#endif

@@ -1,0 +1,56 @@
+/* doors.h - what ls and who share: turning options into a kernel question,
+ * and the snapshot into sorted (socket, process) entries. */
+#ifndef DOOR_DOORS_H
+#define DOOR_DOORS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cmd.h"
+#include "core/records.h"
+#include "platform/platform.h"
+
+#define DOORS_RANGES_MAX 64
+
+struct door_filter {
+	size_t       nranges;
+	uint16_t     lo[DOORS_RANGES_MAX], hi[DOORS_RANGES_MAX];
+	bool         by_uid;
+	uint32_t     uid;
+	pid_t        pid;          /* 0: any */
+	const char  *name;         /* NULL: any */
+	/* who: only sockets reachable at this address (0 family: any) */
+	struct endpoint at;
+	bool         at_any_loopback;
+};
+
+/* One (socket, holder) pair; proc is SIZE_MAX when no holder is known. */
+struct entry {
+	size_t sock;
+	size_t proc;
+};
+
+/* Reads --tcp --udp -4 -6 --user --pid --name --all --no-owners --thorough
+ * (whichever the verb has) into the query and filter. */
+int	doors_options(const struct cmd_args *, struct sock_query *,
+	    struct door_filter *, struct door_err *);
+/* Adds a port or range to the filter and widens the query to cover it. */
+int	doors_add_range(struct door_filter *, struct sock_query *, uint16_t lo,
+	    uint16_t hi, struct door_err *);
+/* The entries that pass the filter, sorted by port, proto, listening
+ * first, pid, address. Caller frees *out. */
+int	doors_entries(const struct snap *, const struct door_filter *,
+	    struct entry **out, size_t *n, struct door_err *);
+/* Sockets with at least one entry, in entry order, each once. */
+size_t	doors_socks(const struct snap *, const struct entry *, size_t n,
+	    size_t *out);
+bool	doors_is_listening(const struct sock *);
+/* Name of the user: "-n" shows the number. */
+void	doors_user(const struct out_opts *, uint32_t uid, char *buf,
+	    size_t size);
+/* Says on stderr what the snapshot could not see, and how to see more. */
+void	doors_partial_note(const struct out_opts *, const struct snap *,
+	    const char *rerun);
+
+#endif

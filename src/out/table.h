@@ -1,0 +1,37 @@
+/* table.h - aligned columns; cells are escaped on the way in. */
+#ifndef DOOR_OUT_TABLE_H
+#define DOOR_OUT_TABLE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "core/buf.h"
+#include "out/term.h"
+
+#define TABLE_COLS_MAX 12
+
+struct table_col {
+	const char *title;
+	bool        right;     /* numbers align right */
+};
+
+struct table {
+	const struct out_opts  *o;
+	const struct table_col *cols;
+	size_t                  ncols;
+	struct buf              cells;   /* NUL-separated escaped cells */
+	size_t                  ncells;
+	const char            **colour;  /* per cell SGR code or NULL */
+	size_t                  capcolour;
+};
+
+void	table_init(struct table *, const struct out_opts *,
+	    const struct table_col *, size_t ncols);
+/* Adds one cell of untrusted text (escaped here) with an optional colour. */
+void	table_cell(struct table *, const char *text, const char *sgr_code);
+void	table_cellf(struct table *, const char *sgr_code, const char *fmt, ...)
+	    __attribute__((format(printf, 3, 4)));
+void	table_print(struct table *, struct buf *out);
+void	table_free(struct table *);
+
+#endif

@@ -1,0 +1,141 @@
+/* diag_parse.c - inet_diag messages into struct sock. Pure. */
+#include <errno.h>
+#include <string.h>
+#include <arpa/inet.h>
+#include <linux/inet_diag.h>
+#include <linux/netlink.h>
+#include <linux/sock_diag.h>
+#include <libmnl/libmnl.h>
+
+#include "platform/linux/parse.h"
+
+struct diag_ctx {
+	enum proto                proto;
+	const struct sock_filter *f;
+	struct snap              *snap;
+	struct door_err          *e;
+	int                       failed;
+};
+
+static int
+attr_cb(const struct nlattr *a, void *data)
+{
+	const struct nlattr **tb = data;
+	int                   type = mnl_attr_get_type(a);
+
+	if (mnl_attr_type_valid(a, INET_DIAG_MAX) < 0)
+		return MNL_CB_OK;   /* newer kernels add attributes: skip */
+	switch (type) {
+	case INET_DIAG_SKV6ONLY:
+		if (mnl_attr_validate(a, MNL_TYPE_U8) < 0)
+			return MNL_CB_ERROR;
+		break;
+	case INET_DIAG_CGROUP_ID:
+		if (mnl_attr_validate(a, MNL_TYPE_U64) < 0)
+			return MNL_CB_ERROR;
+		break;
+	default:
+		return MNL_CB_OK;
+	}
+	tb[type] = a;
+	return MNL_CB_OK;
+}
+
+static bool
+keep(const struct sock_filter *f, int family, unsigned state, uint16_t port)
+{
+	if (f == NULL)
+		return true;
+	if ((family == AF_INET && !f->v4) || (family == AF_INET6 && !f->v6))
+		return false;
+	if (state >= 32 || !(f->states & (1u << state)))
+		return false;
+	return port >= f->port_lo && port <= f->port_hi;
+}
+
+static void
+fill_endpoint(struct endpoint *ep, int family, const __be32 *addr,
+    __be16 port)
+{
+	ep->family = family;
+	memcpy(ep->addr, addr, family == AF_INET ? 4 : 16);
+	ep->port = ntohs(port);
+}
+
+static int
+msg_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct diag_ctx             *c = data;
+	const struct inet_diag_msg  *m;
+	const struct nlattr         *tb[INET_DIAG_MAX + 1] = { 0 };
+	struct sock                 *k;
+
+	if (nlh->nlmsg_type != SOCK_DIAG_BY_FAMILY)
+		return MNL_CB_OK;   /* not ours: ignore, as the kernel may */
+	if (mnl_nlmsg_get_payload_len(nlh) < sizeof *m) {
+		c->failed = 1;
+		err_set(c->e, DOOR_SYSTEM, "netlink: a socket message of %zu "
+		    "bytes is too short", mnl_nlmsg_get_payload_len(nlh));
+		return MNL_CB_ERROR;
+	}
+	m = mnl_nlmsg_get_payload(nlh);
+	if (m->idiag_family != AF_INET && m->idiag_family != AF_INET6) {
+		c->failed = 1;
+		err_set(c->e, DOOR_SYSTEM, "netlink: unexpected address "
+		    "family %u", m->idiag_family);
+		return MNL_CB_ERROR;
+	}
+	if (mnl_attr_parse(nlh, sizeof *m, attr_cb, tb) < 0) {
+		c->failed = 1;
+		err_set(c->e, DOOR_SYSTEM, "netlink: malformed attributes");
+		return MNL_CB_ERROR;
+	}
+	if (!keep(c->f, m->idiag_family, m->idiag_state,
+	    ntohs(m->id.idiag_sport)))
+		return MNL_CB_OK;
+	k = snap_add_sock(c->snap);
+	if (k == NULL) {
+		c->failed = 1;
+		err_set(c->e, DOOR_SYSTEM, "out of memory");
+		return MNL_CB_ERROR;
+	}
+	k->proto = c->proto;
+	k->state = (enum sk_state)m->idiag_state;
+	fill_endpoint(&k->local, m->idiag_family, m->id.idiag_src,
+	    m->id.idiag_sport);
+	fill_endpoint(&k->remote, m->idiag_family, m->id.idiag_dst,
+	    m->id.idiag_dport);
+	k->uid = m->idiag_uid;
+	k->inode = m->idiag_inode;
+	k->source = SOURCE_NETLINK;
+	if (tb[INET_DIAG_SKV6ONLY] != NULL)
+		k->v6only = mnl_attr_get_u8(tb[INET_DIAG_SKV6ONLY]) ? 1 : 0;
+	if (tb[INET_DIAG_CGROUP_ID] != NULL)
+		k->cgroup_id = mnl_attr_get_u64(tb[INET_DIAG_CGROUP_ID]);
+	return MNL_CB_OK;
+}
+
+int
+diag_parse(const void *buf, size_t len, unsigned seq, unsigned portid,
+    enum proto proto,
+    const struct sock_filter *f, struct snap *snap, struct door_err *e)
+{
+	struct diag_ctx c = { proto, f, snap, e, 0 };
+	int             rc;
+
+	if (len > (size_t)INT32_MAX)
+		return err_set(e, DOOR_SYSTEM, "netlink: reply too large");
+	errno = 0;
+	rc = mnl_cb_run(buf, len, seq, portid, msg_cb, &c);
+	if (c.failed)
+		return -1;
+	if (rc == MNL_CB_ERROR) {
+		int saved = errno;
+
+		if (saved == EPROTO || saved == EBADMSG || saved == 0)
+			return err_set(e, DOOR_SYSTEM, "netlink: malformed "
+			    "reply");
+		return err_sys(e, saved, "netlink: the kernel answered");
+	}
+	return rc == MNL_CB_STOP ? 0 : 1;
+}
