@@ -51,9 +51,12 @@ read_cmdline(int piddir, struct proc *p)
 		return -1;
 	n = read_small(piddir, "cmdline", buf, CMDLINE_MAX + 1);
 	if (n <= 0) {
-		/* kernel threads and zombies have none: not an error */
 		free(buf);
-		return n < 0 ? -1 : 0;
+		if (n < 0)
+			return -1;
+		/* kernel threads and zombies have none: known to be empty */
+		p->have |= PROC_HAVE_CMDLINE;
+		return 0;
 	}
 	p->cmdline_cut = (size_t)n >= CMDLINE_MAX;
 	while (n > 0 && buf[n - 1] == '\0')
