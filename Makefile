@@ -46,10 +46,11 @@ all: door
 
 # The release binary sits at the top of the tree, as the README says.
 door: $(O)/door
-	cp $(O)/door door
+	@cp $(O)/door door
 
 $(O)/door: $(DOOR_OBJ)
-	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $(DOOR_OBJ) $(LDLIBS)
+	@echo "  LD  $@"
+	@$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $(DOOR_OBJ) $(LDLIBS)
 
 $(O)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -58,17 +59,19 @@ $(O)/%.o: %.c
 
 $(O)/gen/ports.c: data/ports.tsv scripts/ports-gen.awk
 	@mkdir -p $(dir $@)
-	awk -f scripts/ports-gen.awk data/ports.tsv > $@.tmp && mv $@.tmp $@
+	@awk -f scripts/ports-gen.awk data/ports.tsv > $@.tmp && mv $@.tmp $@
 
 $(O)/gen/ports.o: $(O)/gen/ports.c
-	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -c -o $@ $<
+	@echo "  CC  $<"
+	@$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -c -o $@ $<
 
 # Unit tests: one binary per tests/unit/test-*.c, linked with every module.
 unit: $(UNIT_BIN)
 
 $(O)/unit/%: tests/unit/%.c tests/unit/unit.h $(LIB_OBJ)
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) -Itests/unit $(ALL_CFLAGS) -o $@ $< $(LIB_OBJ) \
+	@echo "  CC  $<"
+	@$(CC) $(CPPFLAGS) -Itests/unit $(ALL_CFLAGS) -o $@ $< $(LIB_OBJ) \
 	    $(LDLIBS)
 
 # Variants, each in its own object folder.

@@ -103,5 +103,9 @@ platform_uid(void)
 bool
 platform_privileged(void)
 {
-	return geteuid() == 0;
+	static int euid = -1;   /* asked per socket: ask the kernel once */
+
+	if (euid < 0)
+		euid = (int)geteuid();
+	return euid == 0;
 }
