@@ -10,6 +10,9 @@
 const struct cmd_entry *const cmd_table[] = {
 	&cmd_ls_entry,
 	&cmd_who_entry,
+	&cmd_check_entry,
+	&cmd_wait_entry,
+	&cmd_next_entry,
 	NULL,
 };
 
@@ -73,6 +76,7 @@ cmd_parse(const struct cmd_entry *c, int argc, char **argv,
 
 	memset(a, 0, sizeof *a);
 	a->cmd = c;
+	a->dashdash = -1;
 	a->out.color = isatty(1) && (nc == NULL || *nc == '\0');
 	*help = false;
 	/* positionals are gathered in place at the front of argv */
@@ -85,6 +89,7 @@ cmd_parse(const struct cmd_entry *c, int argc, char **argv,
 		}
 		if (strcmp(s, "--") == 0) {
 			only_args = true;
+			a->dashdash = npos;
 			continue;
 		}
 		if (s[1] == '-') {
@@ -144,6 +149,9 @@ cmd_parse(const struct cmd_entry *c, int argc, char **argv,
 	}
 	a->argc = npos;
 	a->argv = argv;
+	argv[npos] = NULL;   /* argv[argc] was NULL; npos <= argc: execvp-ready */
+	if (a->dashdash < 0)
+		a->dashdash = npos;
 	if (*help)
 		return 0;
 	if (npos < c->min_args)

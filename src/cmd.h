@@ -34,6 +34,8 @@ struct cmd_args {
 	const char             *value[CMD_OPTS_MAX];  /* by cmd->opts index */
 	int                     argc;                 /* positionals */
 	char                  **argv;
+	int                     dashdash;   /* positionals after "--" start
+					       here; argc when there was none */
 };
 
 extern const struct cmd_entry *const cmd_table[];
@@ -54,5 +56,8 @@ void	cmd_overview(struct buf *);
 /* The verbs. */
 extern const struct cmd_entry cmd_ls_entry;
 extern const struct cmd_entry cmd_who_entry;
+extern const struct cmd_entry cmd_check_entry;
+extern const struct cmd_entry cmd_wait_entry;
+extern const struct cmd_entry cmd_next_entry;
 
 #endif

@@ -120,6 +120,13 @@ json_null(struct json *j)
 }
 
 void
+json_raw(struct json *j, const char *token)
+{
+	before_value(j);
+	buf_adds(j->b, token);
+}
+
+void
 json_end(struct json *j)
 {
 	buf_addc(j->b, '\n');

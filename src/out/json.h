@@ -29,6 +29,8 @@ void	json_int(struct json *, int64_t);
 void	json_uint(struct json *, uint64_t);
 void	json_bool(struct json *, bool);
 void	json_null(struct json *);
+/* A number already formatted (e.g. "0.125"): written as is. */
+void	json_raw(struct json *, const char *);
 /* Ends the document with a newline. */
 void	json_end(struct json *);
 

@@ -108,7 +108,8 @@ note_denied(struct result *r, int procfd, const char *name, pid_t pid)
 static void
 scan_pid(struct scan *s, struct result *r, pid_t pid)
 {
-	char           name[16], dents[8192], link[64];
+	char           name[16], link[64];
+	_Alignas(struct dirent64) char dents[8192];
 	int            piddir, fddir;
 	size_t         first_link = r->nlinks;
 	bool           matched = false;
@@ -132,7 +133,7 @@ scan_pid(struct scan *s, struct result *r, pid_t pid)
 		if (n <= 0)
 			break;
 		for (off = 0; off < n;) {
-			struct dirent64 *d = (struct dirent64 *)(dents + off);
+			struct dirent64 *d = (struct dirent64 *)(void *)(dents + off);
 			ssize_t          ll;
 			uint64_t         ino, fdnum;
 			size_t           idx;
@@ -295,7 +296,7 @@ static int
 list_pids(int procfd, pid_t **out, size_t *n)
 {
 	int    fd = openat(procfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	char   dents[16384];
+	_Alignas(struct dirent64) char dents[16384];
 	size_t cap = 0;
 
 	*out = NULL;
@@ -308,7 +309,7 @@ list_pids(int procfd, pid_t **out, size_t *n)
 		if (nr <= 0)
 			break;
 		for (off = 0; off < nr;) {
-			struct dirent64 *d = (struct dirent64 *)(dents + off);
+			struct dirent64 *d = (struct dirent64 *)(void *)(dents + off);
 			uint64_t         v;
 
 			off += d->d_reclen;

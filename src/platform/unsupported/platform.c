@@ -1,6 +1,7 @@
 /* platform.c - the stub platform: every function of platform.h, answering
  * "not supported". Built in CI so the interface cannot drift (rule 4). */
 #include <stdio.h>
+#include <time.h>
 
 #include "platform/platform.h"
 
@@ -53,4 +54,71 @@ bool
 platform_privileged(void)
 {
 	return false;
+}
+
+int
+platform_port_free(enum proto proto, uint16_t port, unsigned *why,
+    struct door_err *e)
+{
+	(void)proto;
+	(void)port;
+	*why = 0;
+	return err_set(e, DOOR_SYSTEM, "door does not know how to test ports "
+	    "on this operating system yet");
+}
+
+int
+platform_ephemeral_range(uint16_t *lo, uint16_t *hi, struct door_err *e)
+{
+	(void)lo;
+	(void)hi;
+	return err_set(e, DOOR_SYSTEM, "door does not know the ephemeral "
+	    "port range on this operating system yet");
+}
+
+int
+platform_random(void *buf, size_t len, struct door_err *e)
+{
+	(void)buf;
+	(void)len;
+	return err_set(e, DOOR_SYSTEM, "door has no random source on this "
+	    "operating system yet");
+}
+
+uint64_t
+platform_now_ms(void)
+{
+	/* standard C: coarse, but enough for reservations */
+	return (uint64_t)time(NULL) * 1000;
+}
+
+int
+platform_reserve_open(struct reserve_file *rf, bool exclusive, size_t max,
+    struct buf *data, struct door_err *e)
+{
+	(void)max;
+	(void)data;
+	rf->fd = rf->dirfd = -1;
+	rf->exclusive = exclusive;
+	rf->fixed = 0;
+	rf->path[0] = '\0';
+	return err_set(e, DOOR_SYSTEM, "door cannot keep reservations on this "
+	    "operating system yet");
+}
+
+int
+platform_reserve_write(struct reserve_file *rf, const void *p, size_t len,
+    struct door_err *e)
+{
+	(void)rf;
+	(void)p;
+	(void)len;
+	return err_set(e, DOOR_SYSTEM, "door cannot keep reservations on this "
+	    "operating system yet");
+}
+
+void
+platform_reserve_close(struct reserve_file *rf)
+{
+	rf->fd = rf->dirfd = -1;
 }
