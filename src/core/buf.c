@@ -97,7 +97,10 @@ buf_printf(struct buf *b, const char *fmt, ...)
 const char *
 buf_str(struct buf *b)
 {
-	if (b->p == NULL && !reserve(b, 0))
-		return "";
+	if (b->p == NULL) {
+		if (!reserve(b, 0))
+			return "";
+		b->p[b->len] = '\0';
+	}
 	return b->p;
 }

@@ -2,6 +2,7 @@
 #ifndef DOOR_CORE_DURATION_H
 #define DOOR_CORE_DURATION_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "core/error.h"

@@ -260,7 +260,7 @@ parse_url(const char *s, const char *sep, struct target *t,
 		    "not a range", clip(s, strlen(s), b, sizeof b));
 	if (*end == '\0' || *end == '#')
 		snprintf(t->path, sizeof t->path, "/");
-	else if (strlen(end) >= sizeof t->path)
+	else if (strlen(end) + (*end == '?') >= sizeof t->path)
 		return err_set(e, DOOR_USAGE, "the URL path is longer than "
 		    "%zu bytes", sizeof t->path - 1);
 	else {

@@ -41,8 +41,13 @@ open_(struct json *j, char c)
 {
 	before_value(j);
 	buf_addc(j->b, c);
-	if (j->depth < JSON_DEPTH_MAX - 1)
-		j->depth++;
+	if (j->depth >= JSON_DEPTH_MAX - 1) {
+		/* deeper than any door document: mark the output broken
+		 * rather than write invalid JSON */
+		j->b->oom = true;
+		return;
+	}
+	j->depth++;
 	j->first[j->depth] = true;
 }
 

@@ -40,13 +40,27 @@ table_cell(struct table *t, const char *text, const char *code)
 void
 table_cellf(struct table *t, const char *code, const char *fmt, ...)
 {
-	char    tmp[512];
-	va_list ap;
+	struct buf tmp;
+	va_list    ap;
+	int        n;
 
 	va_start(ap, fmt);
-	vsnprintf(tmp, sizeof tmp, fmt, ap);
+	n = vsnprintf(NULL, 0, fmt, ap);
 	va_end(ap);
-	table_cell(t, tmp, code);
+	buf_init(&tmp);
+	if (n >= 0) {
+		char *p = malloc((size_t)n + 1);
+
+		if (p != NULL) {
+			va_start(ap, fmt);
+			vsnprintf(p, (size_t)n + 1, fmt, ap);
+			va_end(ap);
+			buf_add(&tmp, p, (size_t)n);
+			free(p);
+		}
+	}
+	table_cell(t, buf_str(&tmp), code);
+	buf_free(&tmp);
 }
 
 void

@@ -1,5 +1,6 @@
 /* diag_parse.c - inet_diag messages into struct sock. Pure. */
 #include <errno.h>
+#include <stdbool.h>
 #include <string.h>
 #include <arpa/inet.h>
 #include <linux/inet_diag.h>
@@ -115,18 +116,97 @@ msg_cb(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
+/*
+ * libmnl trusts nlmsg_len as a signed int: a length of 2^31 or more passes
+ * its check and sends it reading 4 GiB further. Every message must fit the
+ * buffer before libmnl sees it (house rule 3: bounds-checked).
+ */
+static bool
+well_framed(const unsigned char *buf, size_t len)
+{
+	size_t off = 0;
+
+	if (len == 0)
+		return false;
+	while (off < len) {
+		struct nlmsghdr h;
+
+		if (len - off < sizeof h)
+			return false;
+		memcpy(&h, buf + off, sizeof h);
+		if (h.nlmsg_len < sizeof h || h.nlmsg_len > len - off)
+			return false;
+		off += NLMSG_ALIGN(h.nlmsg_len) < len - off ?
+		    NLMSG_ALIGN(h.nlmsg_len) : len - off;
+	}
+	return true;
+}
+
+/* NLMSG_DONE carries an errno when the kernel could not dump at all (no
+ * udp_diag module: -ENOENT); libmnl's own DONE handler ignores it. */
+static int
+done_cb(const struct nlmsghdr *nlh, void *data)
+{
+	int err;
+
+	(void)data;
+	if (mnl_nlmsg_get_payload_len(nlh) >= sizeof err) {
+		memcpy(&err, mnl_nlmsg_get_payload(nlh), sizeof err);
+		if (err < 0) {
+			errno = -err;
+			return MNL_CB_ERROR;
+		}
+	}
+	return MNL_CB_STOP;
+}
+
+/* With our own control table, libmnl calls only what is in it. */
+static int
+error_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct nlmsgerr err;
+
+	(void)data;
+	if (mnl_nlmsg_get_payload_len(nlh) < sizeof err) {
+		errno = EBADMSG;
+		return MNL_CB_ERROR;
+	}
+	memcpy(&err, mnl_nlmsg_get_payload(nlh), sizeof err);
+	if (err.error == 0)
+		return MNL_CB_STOP;   /* an acknowledgement */
+	errno = err.error < 0 ? -err.error : err.error;
+	return MNL_CB_ERROR;
+}
+
+static int
+overrun_cb(const struct nlmsghdr *nlh, void *data)
+{
+	(void)nlh;
+	(void)data;
+	errno = ENOBUFS;
+	return MNL_CB_ERROR;
+}
+
 int
 diag_parse(const void *buf, size_t len, unsigned seq, unsigned portid,
     enum proto proto,
     const struct sock_filter *f, struct snap *snap, struct door_err *e)
 {
-	struct diag_ctx c = { proto, f, snap, e, 0 };
-	int             rc;
+	struct diag_ctx  c = { proto, f, snap, e, 0 };
+	mnl_cb_t         ctl[NLMSG_MIN_TYPE] = { 0 };
+	int              rc;
 
 	if (len > (size_t)INT32_MAX)
 		return err_set(e, DOOR_SYSTEM, "netlink: reply too large");
+	if (!well_framed(buf, len))
+		return err_set(e, DOOR_SYSTEM, "netlink: malformed reply "
+		    "(a message does not fit the %zu bytes received)", len);
+	ctl[NLMSG_ERROR] = error_cb;
+	ctl[NLMSG_DONE] = done_cb;
+	ctl[NLMSG_OVERRUN] = overrun_cb;
 	errno = 0;
-	rc = mnl_cb_run(buf, len, seq, portid, msg_cb, &c);
+	rc = mnl_cb_run2(buf, len, seq, portid, msg_cb, &c, ctl,
+	    NLMSG_MIN_TYPE);
 	if (c.failed)
 		return -1;
 	if (rc == MNL_CB_ERROR) {
