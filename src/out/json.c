@@ -41,7 +41,7 @@ open_(struct json *j, char c)
 {
 	before_value(j);
 	buf_addc(j->b, c);
-	if (j->depth >= JSON_DEPTH_MAX - 1) {
+	if (j->depth >= JSON_DEPTH_MAX) {
 		/* deeper than any door document: mark the output broken
 		 * rather than write invalid JSON */
 		j->b->oom = true;

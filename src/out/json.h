@@ -8,12 +8,12 @@
 
 #include "core/buf.h"
 
-#define JSON_DEPTH_MAX 16
+#define JSON_DEPTH_MAX 64
 
 struct json {
 	struct buf *b;
 	int         depth;
-	bool        first[JSON_DEPTH_MAX];
+	bool        first[JSON_DEPTH_MAX + 1];   /* [0] is the top level */
 	bool        after_key;
 };
 

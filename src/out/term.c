@@ -33,6 +33,16 @@ write_all(int fd, struct buf *b)
 {
 	size_t off = 0;
 
+	if (b->oom) {
+		/* half a table or half a JSON document is worse than none */
+		static const char msg[] = "door: out of memory: output "
+		    "incomplete, not printed\n";
+
+		if (write(2, msg, sizeof msg - 1) < 0)
+			return -1;
+		return -1;
+	}
+
 	while (off < b->len) {
 		ssize_t n = write(fd, b->p + off, b->len - off);
 

@@ -184,9 +184,10 @@ TEST(nesting_beyond_depth_max)
 		json_arr_end(&j);
 	}
 	json_end(&j);
-	KNOWN_BUG("json.c: past JSON_DEPTH_MAX levels commas go missing");
-	CHECK_EQ_INT(valid(&b, &c), 0);
-	json_check_free(&c);
+	/* never invalid JSON: past its depth the writer marks the buffer
+	 * broken (as out of memory), and callers do not print it */
+	CHECK(b.oom);
+	(void)c;
 	buf_free(&b);
 }
 
