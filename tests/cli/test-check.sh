@@ -74,9 +74,21 @@ check_eq "--all: every verdict in JSON" 11 "$n"
 
 # a full scan of this machine: door's open set equals the kernel's listeners
 run_door check 127.0.0.1:1-65535 --json --timeout 2s
+scan_rc=$DOOR_RC
+[ "$scan_rc" -le 1 ] || diag "full scan exited $scan_rc: $DOOR_ERR"
 got=$("$PY" -c 'import json,sys; print(" ".join(str(o["port"]) for o in json.loads(sys.argv[1]) if o["state"] == "open"))' "$DOOR_OUT" | tr ' ' '\n' | sort -n -u | tr '\n' ' ')
 want=$(ss -Hltn | awk '{print $4}' | grep -E '^(127\.0\.0\.1|0\.0\.0\.0|\*):' | sed 's/.*://' | sort -n -u | tr '\n' ' ')
-check_eq "full scan 1-65535: open set = ss's listeners reachable on 127.0.0.1" "$want" "$got"
+if ! check_eq "full scan 1-65535: open set = ss's listeners reachable on 127.0.0.1" "$want" "$got"; then
+	diag "door check exited $scan_rc; stderr: $DOOR_ERR"
+	printf '%s' "$DOOR_OUT" | "$PY" -c '
+import json, sys
+from collections import Counter
+try:
+    d = json.load(sys.stdin)
+    print("# verdicts:", dict(Counter(o["state"] for o in d)))
+except Exception as e:
+    print("# output is not JSON:", e)'
+fi
 
 # a black hole: SYNs dropped in a namespace of our own; --timeout is kept
 if command -v nft >/dev/null && ip netns add "door-check-$$" 2>/dev/null; then
