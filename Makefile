@@ -30,8 +30,10 @@ CORE_SRC = $(wildcard src/core/*.c)
 OUT_SRC  = $(wildcard src/out/*.c)
 PLAT_SRC = $(wildcard src/platform/$(PLATFORM)/*.c)
 KNOCK_SRC = $(wildcard src/knock/*.c)
-CMD_SRC  = src/cmd.c src/doors.c $(wildcard src/cmd-*.c)
-LIB_SRC  = $(CORE_SRC) $(OUT_SRC) $(PLAT_SRC) $(KNOCK_SRC) $(CMD_SRC)
+PROBE_SRC = $(wildcard src/probe/*.c)
+CMD_SRC  = src/cmd.c src/doors.c src/card.c $(wildcard src/cmd-*.c)
+LIB_SRC  = $(CORE_SRC) $(OUT_SRC) $(PLAT_SRC) $(KNOCK_SRC) $(PROBE_SRC) \
+           $(CMD_SRC)
 GEN_SRC  = $(O)/gen/ports.c
 LIB_OBJ  = $(LIB_SRC:%.c=$(O)/%.o) $(O)/gen/ports.o
 DOOR_OBJ = $(O)/src/door.o $(LIB_OBJ)
@@ -93,7 +95,8 @@ FUZZ_LIB_SRC = $(CORE_SRC) $(OUT_SRC) \
                src/platform/linux/diag_parse.c \
                src/platform/linux/procnet_parse.c \
                src/platform/linux/proc_parse.c \
-               src/knock/http_parse.c
+               src/knock/http_parse.c \
+               $(filter-out src/probe/probe.c,$(PROBE_SRC))
 
 fuzz-build:
 	$(MAKE) O=build/fuzz CC=clang $(FUZZ_BIN)

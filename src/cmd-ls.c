@@ -6,6 +6,7 @@
 #include "cmd.h"
 #include "core/endpoint.h"
 #include "core/known.h"
+#include "core/passive.h"
 #include "core/target.h"
 #include "doors.h"
 #include "out/json.h"
@@ -31,13 +32,13 @@ static const struct opt_spec ls_opts[] = {
 static const struct table_col listen_cols[] = {
 	{ "PORT", true }, { "PROTO", false }, { "ADDRESS", false },
 	{ "PID", true }, { "PROCESS", false }, { "USER", false },
-	{ "USUALLY", false },
+	{ "SERVICE", false },
 };
 
 static const struct table_col all_cols[] = {
 	{ "PORT", true }, { "PROTO", false }, { "ADDRESS", false },
 	{ "STATE", false }, { "PEER", false }, { "PID", true },
-	{ "PROCESS", false }, { "USER", false }, { "USUALLY", false },
+	{ "PROCESS", false }, { "USER", false }, { "SERVICE", false },
 };
 
 static bool
@@ -74,6 +75,29 @@ row_addresses(const struct snap *s, const struct entry *v, size_t n,
 	}
 }
 
+/*
+ * What answers there, with the confidence of the claim: the process's own
+ * name and command line ("Vite (process)") beat the port number
+ * ("usually PostgreSQL"), which is only a clue.
+ */
+static void
+service_cell(struct table *t, const struct sock *k, const struct proc *p)
+{
+	const struct known_port *kp[1];
+	struct passive_id        pi;
+	char                     what[96], cell[160];
+
+	cell[0] = '\0';
+	if (p != NULL && passive_identify(p->name, (p->have &
+	    PROC_HAVE_CMDLINE) ? p->cmdline : NULL, (p->have &
+	    PROC_HAVE_CMDLINE) ? p->cmdline_len : 0, &pi)) {
+		passive_label(&pi, what, sizeof what);
+		id_describe(cell, sizeof cell, ID_PROCESS, what);
+	} else if (known_lookup(k->local.port, k->proto, kp, 1) == 1)
+		id_describe(cell, sizeof cell, ID_USUALLY, kp[0]->usually);
+	table_cell(t, cell, SGR_DIM);
+}
+
 static void
 print_table(const struct cmd_args *a, const struct snap *s,
     const struct entry *v, size_t n, bool all)
@@ -91,7 +115,6 @@ print_table(const struct cmd_args *a, const struct snap *s,
 		const struct sock       *k = &s->socks[v[i].sock];
 		const struct proc       *p = v[i].proc == SIZE_MAX ? NULL :
 		    &s->procs[v[i].proc];
-		const struct known_port *kp[1];
 		size_t                   j = i + 1;
 		char                     user[64];
 
@@ -126,10 +149,7 @@ print_table(const struct cmd_args *a, const struct snap *s,
 			doors_user(&a->out, k->uid, user, sizeof user);
 		}
 		table_cell(&t, user, NULL);
-		if (known_lookup(k->local.port, k->proto, kp, 1) == 1)
-			table_cell(&t, kp[0]->usually, SGR_DIM);
-		else
-			table_cell(&t, "", NULL);
+		service_cell(&t, k, p);
 		i = j;
 	}
 	table_print(&t, &out);
@@ -191,8 +211,10 @@ ls_exec(struct cmd_args *a)
 			return DOOR_USAGE;
 		}
 	}
+	/* the command line names the service (SERVICE column) */
+	q.facts |= PROC_HAVE_CMDLINE;
 	if (a->out.json)
-		q.facts |= PROC_HAVE_CMDLINE | PROC_HAVE_CWD | PROC_HAVE_CGROUP;
+		q.facts |= PROC_HAVE_CWD | PROC_HAVE_CGROUP;
 	snap_init(&s);
 	if (platform_snapshot(&q, &s, &e) != 0) {
 		out_error(e.msg);

@@ -13,6 +13,8 @@ const struct cmd_entry *const cmd_table[] = {
 	&cmd_check_entry,
 	&cmd_wait_entry,
 	&cmd_next_entry,
+	&cmd_kill_entry, &cmd_explain_entry,
+	&cmd_known_entry,
 	NULL,
 };
 

@@ -59,5 +59,8 @@ extern const struct cmd_entry cmd_who_entry;
 extern const struct cmd_entry cmd_check_entry;
 extern const struct cmd_entry cmd_wait_entry;
 extern const struct cmd_entry cmd_next_entry;
+extern const struct cmd_entry cmd_kill_entry;
+extern const struct cmd_entry cmd_explain_entry;
+extern const struct cmd_entry cmd_known_entry;
 
 #endif

@@ -53,4 +53,10 @@ void	doors_user(const struct out_opts *, uint32_t uid, char *buf,
 void	doors_partial_note(const struct out_opts *, const struct snap *,
 	    const char *rerun);
 
+/* The whole of door who for these targets: gather, cards (or JSON) on
+ * stdout; next_steps adds the closing "next" line. Returns the exit
+ * status (0 someone is there, 1 nobody, 2 usage, 3 system). */
+int	doors_who(const struct cmd_args *, char **targets, int ntargets,
+	    bool next_steps);
+
 #endif

@@ -5,6 +5,7 @@
 
 #include "core/endpoint.h"
 #include "core/known.h"
+#include "core/passive.h"
 #include "out/sockjson.h"
 #include "platform/platform.h"
 
@@ -34,6 +35,37 @@ write_cmdline(struct json *j, const struct proc *p)
 		off += len + 1;
 	}
 	json_arr_end(j);
+}
+
+/* What the process itself says it is (name, command line), or null. */
+static void
+write_service(struct json *j, const struct proc *p)
+{
+	struct passive_id pi;
+
+	if (!passive_identify(p->name, (p->have & PROC_HAVE_CMDLINE) ?
+	    p->cmdline : NULL, (p->have & PROC_HAVE_CMDLINE) ?
+	    p->cmdline_len : 0, &pi)) {
+		json_null(j);
+		return;
+	}
+	json_obj_begin(j);
+	json_key(j, "name");
+	json_str(j, pi.service[0] ? pi.service : NULL);
+	json_key(j, "product");
+	json_str(j, pi.product);
+	json_key(j, "version");
+	json_str(j, pi.version[0] ? pi.version : NULL);
+	json_key(j, "detail");
+	json_str(j, pi.detail[0] ? pi.detail : NULL);
+	json_key(j, "forward_port");
+	if (pi.forward_port)
+		json_uint(j, pi.forward_port);
+	else
+		json_null(j);
+	json_key(j, "confidence");
+	json_str(j, id_confidence_name(ID_PROCESS));
+	json_obj_end(j);
 }
 
 static void
@@ -79,6 +111,8 @@ write_owner(struct json *j, const struct snap *s, const struct owner *o)
 	json_uint(j, p->start_ticks);
 	json_key(j, "cgroup");
 	json_str(j, (p->have & PROC_HAVE_CGROUP) ? p->cgroup : NULL);
+	json_key(j, "service");
+	write_service(j, p);
 	json_obj_end(j);
 }
 

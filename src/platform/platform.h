@@ -118,4 +118,90 @@ int	platform_reserve_write(struct reserve_file *, const void *, size_t,
 /* Unlocks and closes; harmless on a file that was never opened. */
 void	platform_reserve_close(struct reserve_file *);
 
+/* ---- door kill: signalling only a verified process (house rule 10) ---- */
+
+/* Milliseconds on the monotonic clock: for waits and "exited after". */
+uint64_t	platform_mono_ms(void);
+
+/* A process as a snapshot saw it: the identity door checks again. */
+struct proc_ident {
+	pid_t    pid;
+	uint64_t start_ticks;   /* proc.start_ticks */
+	uint64_t inode;         /* a socket it held; 0: do not check */
+	int      fd;            /* where it held it (owner.fd); -1: unknown */
+	/* A parent, whose start the snapshot did not record: start_ticks
+	 * is then an upper bound (its child's start), because a recycled
+	 * pid started after the child did. */
+	bool     start_at_most;
+};
+
+/* An open, verified process. */
+struct proc_handle {
+	pid_t    pid;
+	int      pidfd;         /* -1: the kernel has no pidfds (ENOSYS):
+				   kill() with the same checks */
+	int      piddir;        /* its /proc/PID, open: dies with it */
+	uint64_t start_ticks;
+	pid_t    ppid, sid;
+	uint32_t uid;
+	char     name[64];
+};
+
+/* Why a process may not be signalled; PROC_OK when it may. */
+enum proc_verdict {
+	PROC_OK,
+	PROC_GONE,          /* it exited before door got to it */
+	PROC_REUSED,        /* its pid now names another process */
+	PROC_NOT_HOLDER,    /* it no longer holds the socket */
+	PROC_PID1,          /* pid 1 (or 0): init, never */
+	PROC_SELF,          /* door itself */
+	PROC_ANCESTOR,      /* door's parent chain: its shell, its terminal */
+	PROC_KTHREAD,       /* a kernel thread */
+	PROC_NOT_YOURS,     /* another user's, and door is not root */
+	PROC_UNREADABLE,    /* its fds cannot be read even as root */
+};
+
+/*
+ * Opens a handle on id->pid, then verifies THROUGH it: pid 1, door and
+ * its ancestors are refused first; a pidfd is opened (pidfd_open), then
+ * /proc/PID/stat must show id->start_ticks and no PF_KTHREAD, and the
+ * process must still hold id->inode (on id->fd, else on any fd); last,
+ * the pidfd must not have become readable (exited) meanwhile, so every
+ * read was of the process the pidfd names. Returns 0 with *v PROC_OK and
+ * h open, 0 with another verdict and h closed, -1 on a system error.
+ */
+int	platform_proc_open(const struct proc_ident *, struct proc_handle *h,
+	    enum proc_verdict *v, struct door_err *);
+/* Sends sig through the pidfd (pidfd_send_signal), or with kill() after
+ * re-reading stat through the open /proc/PID. Returns 0 sent, 1 it had
+ * already exited, -1 error (DOOR_DENIED for EPERM). */
+int	platform_proc_signal(struct proc_handle *, int sig, struct door_err *);
+/* Waits until it exits (poll on the pidfd for POLLIN), at most ms.
+ * Returns 1 exited, 0 still running. */
+int	platform_proc_wait(struct proc_handle *, uint64_t ms);
+void	platform_proc_close(struct proc_handle *);
+/* Whether pid is door or one of door's ancestors (the ppid chain). */
+bool	platform_is_self_or_ancestor(pid_t);
+
+/* What restarts a process when it dies, from its cgroup and name. */
+enum manager_kind {
+	MANAGER_NONE,
+	MANAGER_SYSTEMD,        /* a system unit: systemctl stop UNIT */
+	MANAGER_SYSTEMD_USER,   /* a user unit: systemctl --user stop UNIT */
+	MANAGER_CONTAINER,      /* docker, podman, containerd, kubernetes */
+};
+
+struct manager {
+	enum manager_kind kind;
+	char              unit[128];     /* "nginx.service"; a container id */
+	char              runtime[16];   /* "docker", "podman", ... */
+};
+
+/* Reads the manager of p (needs PROC_HAVE_CGROUP for units; a
+ * docker-proxy or rootlessport is a container's by its name). */
+void	platform_proc_manager(const struct proc *p, struct manager *);
+/* The manager of door itself: a process in door's own unit or container
+ * is not someone else's to guard. */
+void	platform_self_manager(struct manager *);
+
 #endif

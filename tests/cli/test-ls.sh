@@ -102,7 +102,7 @@ check_match "both families: pid in row" " $lboth " "$DOOR_OUT"
 
 # header and columns
 run_door ls "$p4" --no-color
-check_match "table header" '^ *PORT +PROTO +ADDRESS +PID +PROCESS +USER +USUALLY' "$DOOR_OUT"
+check_match "table header" '^ *PORT +PROTO +ADDRESS +PID +PROCESS +USER +SERVICE' "$DOOR_OUT"
 check_match "row: port proto address pid" " *$p4 +tcp +127\\.0\\.0\\.1 +$l4 +python3 +root" "$DOOR_OUT"
 
 # filters

@@ -50,6 +50,7 @@ if pid=$(start_nginx "$port"); then
 	rows=$(printf '%s\n' "$DOOR_OUT" | tail -n +2 | wc -l)
 	check_eq "nginx: one row per process" 3 "$rows"
 	check_match "nginx: row has both loopbacks" "127\\.0\\.0\\.1, ::1" "$DOOR_OUT"
+	check_match "nginx: SERVICE from the process" "nginx[^"$'\n'"]*\\(process\\)" "$DOOR_OUT"
 	run_door ls "$port" --name nginx --json
 	check_match "nginx: --name nginx" "\"pid\": $pid" "$DOOR_OUT"
 else
@@ -61,6 +62,15 @@ if pid=$(start_redis "$port"); then
 	same_holders "redis" "$port"
 	run_door ls "$port" --no-color
 	check_match "redis row" "$pid +redis-server" "$DOOR_OUT"
+	check_match "redis row: SERVICE from the process" "redis-server +root +Redis[^"$'\n'"]*\\(process\\)" "$DOOR_OUT"
+	run_door who "$port" --no-color
+	check_match "redis card: runs line" "runs +Redis[^"$'\n'"]*\\(process\\)" "$DOOR_OUT"
+	run_door who "$port" --json
+	check "redis JSON: owner service from the process" "$PY" -c '
+import json, sys
+o = json.loads(sys.argv[1])[0]["owners"][0]
+assert o["service"]["name"] == "redis" and o["service"]["confidence"] == "process", o["service"]
+' "$DOOR_OUT"
 else
 	fail "start redis-server"
 fi
@@ -70,6 +80,7 @@ if pid=$(start_postgres "$port"); then
 	same_holders "postgres" "$port"
 	run_door ls "$port" --no-color
 	check_match "postgres runs as postgres: USER column" "$pid +postgres +postgres" "$DOOR_OUT"
+	check_match "postgres: SERVICE names PostgreSQL 15 from the command line" "PostgreSQL 15 \\(process\\)" "$DOOR_OUT"
 	run_door who "$port" --json
 	check "postgres JSON: user and uid of the process" "$PY" -c '
 import json, pwd, sys

@@ -122,3 +122,68 @@ platform_reserve_close(struct reserve_file *rf)
 {
 	rf->fd = rf->dirfd = -1;
 }
+
+uint64_t
+platform_mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+int
+platform_proc_open(const struct proc_ident *id, struct proc_handle *h,
+    enum proc_verdict *v, struct door_err *e)
+{
+	(void)id;
+	h->pidfd = h->piddir = -1;
+	*v = PROC_GONE;
+	return err_set(e, DOOR_SYSTEM, "door does not know how to signal "
+	    "processes safely on this operating system yet");
+}
+
+int
+platform_proc_signal(struct proc_handle *h, int sig, struct door_err *e)
+{
+	(void)h;
+	(void)sig;
+	return err_set(e, DOOR_SYSTEM, "door does not know how to signal "
+	    "processes safely on this operating system yet");
+}
+
+int
+platform_proc_wait(struct proc_handle *h, uint64_t ms)
+{
+	(void)h;
+	(void)ms;
+	return 0;
+}
+
+void
+platform_proc_close(struct proc_handle *h)
+{
+	h->pidfd = h->piddir = -1;
+}
+
+bool
+platform_is_self_or_ancestor(pid_t pid)
+{
+	(void)pid;
+	return true;     /* unknown: the safe answer */
+}
+
+void
+platform_proc_manager(const struct proc *p, struct manager *m)
+{
+	(void)p;
+	m->kind = MANAGER_NONE;
+	m->unit[0] = m->runtime[0] = '\0';
+}
+
+void
+platform_self_manager(struct manager *m)
+{
+	m->kind = MANAGER_NONE;
+	m->unit[0] = m->runtime[0] = '\0';
+}
