@@ -31,7 +31,8 @@ OUT_SRC  = $(wildcard src/out/*.c)
 PLAT_SRC = $(wildcard src/platform/$(PLATFORM)/*.c)
 KNOCK_SRC = $(wildcard src/knock/*.c)
 PROBE_SRC = $(wildcard src/probe/*.c)
-CMD_SRC  = src/cmd.c src/doors.c src/card.c $(wildcard src/cmd-*.c)
+CMD_SRC  = src/cmd.c src/doors.c src/card.c src/probes.c \
+           $(wildcard src/cmd-*.c)
 LIB_SRC  = $(CORE_SRC) $(OUT_SRC) $(PLAT_SRC) $(KNOCK_SRC) $(PROBE_SRC) \
            $(CMD_SRC)
 GEN_SRC  = $(O)/gen/ports.c

@@ -16,6 +16,7 @@
 #include "out/escape.h"
 #include "out/json.h"
 #include "out/sockjson.h"
+#include "probes.h"
 
 /* Appends untrusted text, escaped, to the card. */
 static void
@@ -173,9 +174,53 @@ proc_block(const struct cmd_args *a, const struct snap *s,
 	buf_addc(b, '\n');
 }
 
+/* "answers    nginx 1.22.1, HTTP 200 (probe)": one line, or one per
+ * address when two addresses answer differently. */
+static void
+answers(const struct cmd_args *a, const struct snap *s, const size_t *socks,
+    size_t ns, const struct probes *pr, struct buf *b)
+{
+	char first[256] = "";
+	bool same = true;
+	int  probed = 0;
+
+	for (size_t i = 0; i < ns; i++) {
+		const struct probe_result *r = probes_of(pr, socks[i]);
+		char                       line[256];
+
+		if (r == NULL)
+			continue;
+		probes_describe(r, line, sizeof line);
+		if (probed++ == 0)
+			snprintf(first, sizeof first, "%s", line);
+		else if (strcmp(first, line) != 0)
+			same = false;
+	}
+	if (probed == 0)
+		return;
+	label(b, &a->out, "answers");
+	if (same) {
+		put(b, first, strlen(first));
+		buf_addc(b, '\n');
+		return;
+	}
+	for (size_t i = 0, k = 0; i < ns; i++) {
+		const struct probe_result *r = probes_of(pr, socks[i]);
+		char                       line[256], ep[ENDPOINT_ADDR_MAX + 8];
+
+		if (r == NULL)
+			continue;
+		probes_describe(r, line, sizeof line);
+		endpoint_full(&s->socks[socks[i]].local, ep, sizeof ep);
+		buf_printf(b, "%s%s: ", k++ ? "; " : "", ep);
+		put(b, line, strlen(line));
+	}
+	buf_addc(b, '\n');
+}
+
 static void
 card(const struct cmd_args *a, const struct snap *s, const struct entry *v,
-    size_t n, bool next_steps, struct buf *b)
+    size_t n, bool next_steps, const struct probes *pr, struct buf *b)
 {
 	const struct sock       *k0 = &s->socks[v[0].sock];
 	const struct known_port *kp[8];
@@ -205,6 +250,7 @@ card(const struct cmd_args *a, const struct snap *s, const struct entry *v,
 	buf_adds(b, "  (");
 	meaning(s, socks, ns, port, b);
 	buf_adds(b, ")\n");
+	answers(a, s, socks, ns, pr, b);
 	for (size_t i = 0; i < n; i++) {
 		bool dup = false;
 
@@ -305,6 +351,7 @@ doors_who(const struct cmd_args *a, char **targets, int ntargets,
 	struct entry      *v = NULL;
 	struct target      t;
 	struct buf         out;
+	struct probes      pr;
 	size_t             n = 0;
 	int                rc = DOOR_NO;
 
@@ -335,6 +382,20 @@ doors_who(const struct cmd_args *a, char **targets, int ntargets,
 		snap_free(&s);
 		return DOOR_SYSTEM;
 	}
+	/* what answers behind each door: loopback knocks, all at once */
+	memset(&pr, 0, sizeof pr);
+	if (n > 0 && !cmd_flag(a, "no-probe")) {
+		size_t *all = malloc(n * sizeof *all);
+
+		if (all != NULL) {
+			pr.socks = all;
+			pr.n = doors_socks(&s, v, n, all);
+			if (probes_run(&s, all, pr.n, 0, &pr.d, &e) != 0) {
+				/* no probe is no reason to hide the card */
+				pr.n = 0;
+			}
+		}
+	}
 	buf_init(&out);
 	if (a->out.json) {
 		struct json j;
@@ -344,7 +405,8 @@ doors_who(const struct cmd_args *a, char **targets, int ntargets,
 		json_init(&j, &out);
 		json_arr_begin(&j);
 		for (size_t i = 0; i < ns; i++)
-			sockjson_write(&j, &s, idx[i], &a->out);
+			sockjson_write(&j, &s, idx[i], &a->out,
+			    probes_of(&pr, idx[i]));
 		json_arr_end(&j);
 		json_end(&j);
 		free(idx);
@@ -361,7 +423,7 @@ doors_who(const struct cmd_args *a, char **targets, int ntargets,
 				j++;
 			if (i > 0)
 				buf_addc(&out, '\n');
-			card(a, &s, v + i, j - i, next_steps, &out);
+			card(a, &s, v + i, j - i, next_steps, &pr, &out);
 			i = j;
 		}
 		if (n == 0) {
@@ -375,6 +437,8 @@ doors_who(const struct cmd_args *a, char **targets, int ntargets,
 	}
 	out_flush(&out);
 	buf_free(&out);
+	free((void *)pr.socks);
+	free(pr.d);
 	if (n > 0)
 		rc = DOOR_OK;
 	free(v);

@@ -280,7 +280,7 @@ explain_exec(struct cmd_args *a)
 		json_arr_begin(&j);
 		for (size_t i = 0; i < s.nsocks; i++)
 			if (doors_is_listening(&s.socks[i]))
-				sockjson_write(&j, &s, i, &a->out);
+				sockjson_write(&j, &s, i, &a->out, NULL);
 		json_arr_end(&j);
 		json_key(&j, "kill");
 		if (listening > 0) {

@@ -12,6 +12,7 @@
 #include "out/json.h"
 #include "out/sockjson.h"
 #include "out/table.h"
+#include "probes.h"
 
 static const struct opt_spec ls_opts[] = {
 	{ "tcp", 't', NULL, "TCP only" },
@@ -26,6 +27,8 @@ static const struct opt_spec ls_opts[] = {
 	{ "no-owners", 0, NULL, "do not look for processes (fastest)" },
 	{ "thorough", 0, NULL, "look for holders in every process, not just "
 	    "the socket's cgroup and user" },
+	{ "probe", 0, NULL, "knock on every listed TCP door to see what "
+	    "answers (all at once)" },
 	{ NULL, 0, NULL, NULL },
 };
 
@@ -81,26 +84,31 @@ row_addresses(const struct snap *s, const struct entry *v, size_t n,
  * ("usually PostgreSQL"), which is only a clue.
  */
 static void
-service_cell(struct table *t, const struct sock *k, const struct proc *p)
+service_cell(struct table *t, const struct sock *k, const struct proc *p,
+    const struct probe_result *pr)
 {
 	const struct known_port *kp[1];
 	struct passive_id        pi;
-	char                     what[96], cell[160];
+	char                     what[96], cell[256];
 
 	cell[0] = '\0';
-	if (p != NULL && passive_identify(p->name, (p->have &
+	if (pr != NULL && pr->conf == PROBE_CONF_PROBE)
+		probes_describe(pr, cell, sizeof cell);
+	else if (p != NULL && passive_identify(p->name, (p->have &
 	    PROC_HAVE_CMDLINE) ? p->cmdline : NULL, (p->have &
 	    PROC_HAVE_CMDLINE) ? p->cmdline_len : 0, &pi)) {
 		passive_label(&pi, what, sizeof what);
 		id_describe(cell, sizeof cell, ID_PROCESS, what);
 	} else if (known_lookup(k->local.port, k->proto, kp, 1) == 1)
 		id_describe(cell, sizeof cell, ID_USUALLY, kp[0]->usually);
+	else if (pr != NULL)
+		probes_describe(pr, cell, sizeof cell);
 	table_cell(t, cell, SGR_DIM);
 }
 
 static void
 print_table(const struct cmd_args *a, const struct snap *s,
-    const struct entry *v, size_t n, bool all)
+    const struct entry *v, size_t n, bool all, const struct probes *pr)
 {
 	struct table t;
 	struct buf   out, addrs;
@@ -149,7 +157,7 @@ print_table(const struct cmd_args *a, const struct snap *s,
 			doors_user(&a->out, k->uid, user, sizeof user);
 		}
 		table_cell(&t, user, NULL);
-		service_cell(&t, k, p);
+		service_cell(&t, k, p, probes_of(pr, v[i].sock));
 		i = j;
 	}
 	table_print(&t, &out);
@@ -161,7 +169,7 @@ print_table(const struct cmd_args *a, const struct snap *s,
 
 static void
 print_json(const struct cmd_args *a, const struct snap *s,
-    const struct entry *v, size_t n)
+    const struct entry *v, size_t n, const struct probes *pr)
 {
 	struct buf  out;
 	struct json j;
@@ -175,7 +183,7 @@ print_json(const struct cmd_args *a, const struct snap *s,
 	json_init(&j, &out);
 	json_arr_begin(&j);
 	for (size_t i = 0; i < ns; i++)
-		sockjson_write(&j, s, idx[i], &a->out);
+		sockjson_write(&j, s, idx[i], &a->out, probes_of(pr, idx[i]));
 	json_arr_end(&j);
 	json_end(&j);
 	out_flush(&out);
@@ -191,6 +199,7 @@ ls_exec(struct cmd_args *a)
 	struct door_err    e;
 	struct snap        s;
 	struct entry      *v = NULL;
+	struct probes      pr;
 	size_t             n = 0;
 	int                rc;
 
@@ -226,16 +235,35 @@ ls_exec(struct cmd_args *a)
 		snap_free(&s);
 		return DOOR_SYSTEM;
 	}
+	memset(&pr, 0, sizeof pr);
+	if (n > 0 && cmd_flag(a, "probe")) {
+		size_t *all = malloc(n * sizeof *all);
+
+		if (all == NULL) {
+			out_error("out of memory");
+			free(v);
+			snap_free(&s);
+			return DOOR_SYSTEM;
+		}
+		pr.socks = all;
+		pr.n = doors_socks(&s, v, n, all);
+		if (probes_run(&s, all, pr.n, 0, &pr.d, &e) != 0) {
+			out_note(&a->out, "note: no probes: %s", e.msg);
+			pr.n = 0;
+		}
+	}
 	if (a->out.json)
-		print_json(a, &s, v, n);
+		print_json(a, &s, v, n, &pr);
 	else if (n > 0)
-		print_table(a, &s, v, n, !q.listening_only);
+		print_table(a, &s, v, n, !q.listening_only, &pr);
 	else
 		out_note(&a->out, "no open doors%s", f.nranges || f.by_uid ||
 		    f.pid || f.name ? " match" : "");
 	if (!a->out.json || !a->out.quiet)
 		doors_partial_note(&a->out, &s, "door ls");
 	rc = n > 0 ? DOOR_OK : DOOR_NO;
+	free((void *)pr.socks);
+	free(pr.d);
 	free(v);
 	snap_free(&s);
 	return rc;

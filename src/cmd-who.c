@@ -10,6 +10,7 @@ static const struct opt_spec who_opts[] = {
 	{ "6", '6', NULL, "IPv6 only" },
 	{ "thorough", 0, NULL, "look for holders in every process, not just "
 	    "the socket's cgroup and user" },
+	{ "no-probe", 0, NULL, "do not knock to see what answers" },
 	{ NULL, 0, NULL, NULL },
 };
 

@@ -14,6 +14,7 @@ const struct cmd_entry *const cmd_table[] = {
 	&cmd_wait_entry,
 	&cmd_next_entry,
 	&cmd_kill_entry, &cmd_explain_entry,
+	&cmd_probe_entry,
 	&cmd_known_entry,
 	NULL,
 };

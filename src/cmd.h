@@ -61,6 +61,7 @@ extern const struct cmd_entry cmd_wait_entry;
 extern const struct cmd_entry cmd_next_entry;
 extern const struct cmd_entry cmd_kill_entry;
 extern const struct cmd_entry cmd_explain_entry;
+extern const struct cmd_entry cmd_probe_entry;
 extern const struct cmd_entry cmd_known_entry;
 
 #endif

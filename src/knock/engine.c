@@ -7,6 +7,10 @@
  * thread's start order is its deadline order: a FIFO of started jobs finds
  * the next deadline in O(1), and every loop is bounded by it.
  *
+ * On loopback the answer is usually in when connect() returns, and a
+ * refused socket is reused for the next job: a refused port costs three
+ * system calls and no epoll (bench/SCAN.md has the numbers).
+ *
  * A knock is what `nc -z` does: connect, then a plain close. Refused ports
  * leave nothing behind (no TIME_WAIT); open ones leave one TIME_WAIT each,
  * on our side, which is what any client leaves.
@@ -36,6 +40,7 @@
 #define NEVENTS		256
 #define FD_MARGIN	64     /* fds left to the rest of the process */
 #define STARVE_MS	200    /* wait for sockets held by other threads */
+#define FILL_MAX	256    /* starts between two reads of the answers */
 
 /* Per job; touched only by the thread that claimed it. */
 struct slot {
@@ -54,6 +59,7 @@ struct conn {
 	int    fd;         /* -1: none yet */
 	int    family;
 	bool   busy;       /* connecting for job */
+	bool   polled;     /* in the epoll set */
 	size_t job;
 };
 
@@ -231,7 +237,7 @@ verdict(struct knock_job *j, enum knock_state st, int err, uint64_t ns)
  * socket: a TCP simultaneous open to itself "succeeds". Nobody listens:
  * that is a refusal. Two of our own in-flight sockets can also meet each
  * other the same way (A from port P to port Q, B from Q to P); those are
- * flagged for a second, lone knock (see knock_run).
+ * flagged for a second, lone knock (see verify_pass).
  */
 static void
 judge_open(struct run *r, size_t i, int fd, uint64_t ns)
@@ -303,13 +309,12 @@ recycle(struct worker *w, unsigned c)
 	w->idle[w->nidle++] = c;
 }
 
-/* A socket for conn c in the family of job i, in the epoll set. */
+/* A socket for conn c in the family of job i. */
 static int
 conn_socket(struct worker *w, unsigned c, int family)
 {
-	struct conn        *k = &w->conns[c];
-	struct epoll_event  ev;
-	int                 fd, err;
+	struct conn *k = &w->conns[c];
+	int          fd;
 
 	if (k->fd >= 0 && k->family == family)
 		return 0;
@@ -321,23 +326,32 @@ conn_socket(struct worker *w, unsigned c, int family)
 	    IPPROTO_TCP);
 	if (fd < 0)
 		return -1;
-	/*
-	 * Edge-triggered: an idle recycled socket (closed, so always "ready")
-	 * must not wake us again and again. Each attempt's answer is a new
-	 * edge, and the mask is read when epoll_wait reports it, so the
-	 * report is always about the current attempt.
-	 */
+	k->fd = fd;
+	k->family = family;
+	k->polled = false;
+	return 0;
+}
+
+/*
+ * Conn c in the epoll set, once. Edge-triggered: an idle recycled socket
+ * (closed, so always "ready") must not wake us again and again. Each
+ * attempt's answer is a new edge, and the mask is read when epoll_wait
+ * reports it, so a report is always about the current attempt.
+ */
+static int
+conn_poll(struct worker *w, unsigned c)
+{
+	struct conn        *k = &w->conns[c];
+	struct epoll_event  ev;
+
+	if (k->polled)
+		return 0;
 	memset(&ev, 0, sizeof ev);
 	ev.events = EPOLLOUT | EPOLLET;
 	ev.data.u32 = c;
-	if (epoll_ctl(w->ep, EPOLL_CTL_ADD, fd, &ev) != 0) {
-		err = errno;
-		close(fd);
-		errno = err;
+	if (epoll_ctl(w->ep, EPOLL_CTL_ADD, k->fd, &ev) != 0)
 		return -1;
-	}
-	k->fd = fd;
-	k->family = family;
+	k->polled = true;
 	return 0;
 }
 
@@ -352,6 +366,7 @@ start(struct worker *w, size_t i, int *errp)
 	struct knock_job *j = &r->jobs[i];
 	struct conn      *k;
 	uint64_t          t0;
+	socklen_t         sl;
 	unsigned          c;
 	int               err;
 
@@ -386,6 +401,35 @@ start(struct worker *w, size_t i, int *errp)
 			return -1;
 		}
 		verdict(j, knock_classify(err), err, now_ns() - t0);
+		return 1;
+	}
+	/*
+	 * On loopback the answer is often in already: the SYN and the RST
+	 * went through the stack inside connect(). Then epoll is not needed,
+	 * nor its wake-ups: a refused port costs connect, getsockopt and the
+	 * connect(AF_UNSPEC) that readies the socket for the next one.
+	 */
+	sl = sizeof err;
+	if (getsockopt(k->fd, SOL_SOCKET, SO_ERROR, &err, &sl) != 0)
+		err = errno;
+	if (err == ECONNREFUSED) {
+		verdict(j, KNOCK_REFUSED, err, now_ns() - t0);
+		recycle(w, c);
+		return 1;
+	}
+	if (err != 0) {
+		verdict(j, knock_classify(err), err, now_ns() - t0);
+		drop(w, c);
+		return 1;
+	}
+	if (conn_poll(w, c) != 0) {
+		err = errno;
+		drop(w, c);
+		if (out_of_resources(err)) {
+			*errp = err;
+			return -1;
+		}
+		verdict(j, KNOCK_ERROR, err, 0);
 		return 1;
 	}
 	r->slots[i].t0 = t0;
@@ -442,23 +486,32 @@ finish(struct worker *w, unsigned c, uint32_t events, uint64_t now)
 	drop(w, c);
 }
 
-/* Attempts past their deadline time out; returns the next deadline. */
+/* Skips answered entries; the oldest attempt's deadline, 0 if none. */
 static uint64_t
+next_deadline(struct worker *w)
+{
+	while (w->qh < w->qn) {
+		struct conn *k = &w->conns[w->q[w->qh]];
+
+		if (k->busy && k->job == w->qjob[w->qh])
+			return w->r->slots[w->qjob[w->qh]].t0 +
+			    w->r->timeout_ns;
+		w->qh++;
+	}
+	return 0;
+}
+
+/* Attempts past their deadline time out. Call after reading answers. */
+static void
 expire(struct worker *w, uint64_t now)
 {
 	struct run *r = w->r;
+	uint64_t    d;
 
-	while (w->qh < w->qn) {
-		unsigned     c = w->q[w->qh];
-		size_t       i = w->qjob[w->qh];
-		struct conn *k = &w->conns[c];
+	while ((d = next_deadline(w)) != 0 && d <= now) {
+		unsigned c = w->q[w->qh];
+		size_t   i = w->qjob[w->qh];
 
-		if (!k->busy || k->job != i) {
-			w->qh++;
-			continue;
-		}
-		if (now - r->slots[i].t0 < r->timeout_ns)
-			return r->slots[i].t0 + r->timeout_ns;
 		/* A close in SYN_SENT sends nothing; the socket is not reused
 		 * (dissolving it would leave an error on it). */
 		verdict(&r->jobs[i], KNOCK_TIMEOUT, ETIMEDOUT,
@@ -466,7 +519,6 @@ expire(struct worker *w, uint64_t now)
 		drop(w, c);
 		w->qh++;
 	}
-	return 0;
 }
 
 static bool
@@ -485,15 +537,22 @@ claim(struct worker *w)
 	return true;
 }
 
-/* Starts jobs until cap are in flight or none are left. */
-static void
+/*
+ * Starts jobs until cap are in flight, none are left, or FILL_MAX were
+ * started; true for the last. Answers must be read in between: on
+ * loopback most jobs end inside start(), and a long run of them would
+ * keep the others from being read before their deadline.
+ */
+static bool
 fill(struct worker *w)
 {
-	while (w->inflight < w->cap) {
+	for (unsigned started = 0; w->inflight < w->cap; started++) {
 		int rc, err = 0;
 
+		if (started == FILL_MAX)
+			return true;
 		if (w->cur == w->end && !claim(w))
-			return;
+			return false;
 		rc = start(w, w->cur, &err);
 		if (rc < 0) {
 			atomic_fetch_add(&w->r->pressure, 1);
@@ -501,7 +560,7 @@ fill(struct worker *w)
 				/* Fewer at once from now on; retry this job
 				 * once an answer frees a socket. */
 				w->cap = w->inflight;
-				return;
+				return false;
 			}
 			if (w->starved < STARVE_MS) {
 				/* Other threads may hold every descriptor
@@ -510,13 +569,14 @@ fill(struct worker *w)
 
 				nanosleep(&ms, NULL);
 				w->starved++;
-				return;
+				return false;
 			}
 			verdict(&w->r->jobs[w->cur], KNOCK_ERROR, err, 0);
 		} else
 			w->starved = 0;
 		w->cur++;
 	}
+	return false;
 }
 
 /* Closes the sockets kept for reuse, for another thread to have them. */
@@ -554,6 +614,7 @@ work(void *arg)
 	for (;;) {
 		uint64_t now, next, wait;
 		unsigned p;
+		bool     more;
 		int      nev, ms;
 
 		if ((p = atomic_load(&w->r->pressure)) != w->pressure) {
@@ -564,33 +625,36 @@ work(void *arg)
 			if (w->inflight > 0 && w->inflight < w->cap)
 				w->cap = w->inflight;
 		}
-		fill(w);
+		more = fill(w);
 		if (w->inflight == 0) {
-			if (w->cur == w->end && !claim(w))
+			if (!more && w->cur == w->end && !claim(w))
 				break;
 			continue;
 		}
 		now = now_ns();
-		next = expire(w, now);
-		if (w->inflight == 0)
-			continue;
-		wait = next > now ? (next - now + 999999) / 1000000 : 0;
+		next = next_deadline(w);
+		wait = more || next <= now ? 0 : (next - now + 999999) / 1000000;
 		ms = wait > INT_MAX ? INT_MAX : (int)wait;
-		nev = epoll_wait(w->ep, ev, NEVENTS, ms);
-		if (nev < 0) {
-			if (errno == EINTR)
-				continue;
-			w->fail_errno = errno;
-			w->fail_what = "waiting for connects (epoll_wait)";
-			atomic_store(&w->r->abort, true);
-			fail_inflight(w, w->fail_errno);
-			break;
+		/* Every answer that is in is read before anything times out. */
+		for (;;) {
+			nev = epoll_wait(w->ep, ev, NEVENTS, ms);
+			if (nev < 0 && errno != EINTR) {
+				w->fail_errno = errno;
+				w->fail_what = "waiting for connects (epoll_wait)";
+				atomic_store(&w->r->abort, true);
+				fail_inflight(w, w->fail_errno);
+				goto done;
+			}
+			now = now_ns();
+			for (int x = 0; x < nev; x++)
+				finish(w, ev[x].data.u32, ev[x].events, now);
+			if (nev >= 0 && nev < NEVENTS)
+				break;
+			ms = 0;
 		}
-		now = now_ns();
-		for (int x = 0; x < nev; x++)
-			finish(w, ev[x].data.u32, ev[x].events, now);
 		expire(w, now);
 	}
+done:
 	shed(w);   /* others may still need descriptors */
 	return NULL;
 }

@@ -47,11 +47,17 @@ struct knock_opts {
  * independent (they may repeat an address). Every job ends with a state by
  * its deadline; jobs start as slots free up, so n jobs take at most about
  * n / max_inflight * timeout_ms. Returns -1 (and e) only when the machine
- * fails (no epoll, no memory, no threads); a job that fails is KNOCK_ERROR.
+ * fails (no epoll, no memory); the jobs it could not finish are then
+ * KNOCK_ERROR with err ECANCELED. A job that fails is KNOCK_ERROR.
  *
- * A connect to this host that lands on one of door's own sockets (a TCP
- * self-connect: the ephemeral source port happens to be the target port
- * on the same address) is not a listener: it is reported as refused.
+ * A connect to this host that lands on one of door's own sockets is not a
+ * listener. A TCP self-connect (the ephemeral source port happens to be
+ * the target port on the same address) is reported as refused; an open
+ * door whose two ends could be two of door's sockets met halfway is
+ * knocked again, alone, after the batch.
+ *
+ * While it runs, the soft RLIMIT_NOFILE may be raised (it is put back), and
+ * its threads block every signal: signals go to the calling thread.
  */
 int	knock_run(struct knock_job *jobs, size_t n, const struct knock_opts *,
 	    struct door_err *e);

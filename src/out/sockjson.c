@@ -6,6 +6,7 @@
 #include "core/endpoint.h"
 #include "core/known.h"
 #include "core/passive.h"
+#include "probe/probe.h"
 #include "out/sockjson.h"
 #include "platform/platform.h"
 
@@ -116,9 +117,39 @@ write_owner(struct json *j, const struct snap *s, const struct owner *o)
 	json_obj_end(j);
 }
 
+static void
+write_probe(struct json *j, const struct probe_result *r)
+{
+	if (r == NULL) {
+		json_null(j);
+		return;
+	}
+	json_obj_begin(j);
+	json_key(j, "service");
+	json_str(j, r->id.service[0] ? r->id.service : NULL);
+	json_key(j, "product");
+	json_str(j, r->id.product[0] ? r->id.product : NULL);
+	json_key(j, "version");
+	json_str(j, r->id.version[0] ? r->id.version : NULL);
+	json_key(j, "confidence");
+	json_str(j, probe_conf_name(r->conf));
+	json_key(j, "tls");
+	json_bool(j, r->tls);
+	json_key(j, "http_status");
+	if (r->http_status)
+		json_int(j, r->http_status);
+	else
+		json_null(j);
+	json_key(j, "ms");
+	json_uint(j, r->usec / 1000);
+	json_key(j, "error");
+	json_str(j, r->error[0] ? r->error : NULL);
+	json_obj_end(j);
+}
+
 void
 sockjson_write(struct json *j, const struct snap *s, size_t i,
-    const struct out_opts *o)
+    const struct out_opts *o, const struct probe_result *pr)
 {
 	const struct sock       *k = &s->socks[i];
 	const struct known_port *kp[8];
@@ -178,6 +209,8 @@ sockjson_write(struct json *j, const struct snap *s, size_t i,
 	for (size_t n = 0; n < nk; n++)
 		json_str(j, kp[n]->usually);
 	json_arr_end(j);
+	json_key(j, "probe");
+	write_probe(j, pr);
 	json_key(j, "owners_status");
 	json_str(j, owners_status_name(k->owners));
 	json_key(j, "owners_hidden");

@@ -50,6 +50,21 @@ if pid=$(start_nginx "$port"); then
 	rows=$(printf '%s\n' "$DOOR_OUT" | tail -n +2 | wc -l)
 	check_eq "nginx: one row per process" 3 "$rows"
 	check_match "nginx: row has both loopbacks" "127\\.0\\.0\\.1, ::1" "$DOOR_OUT"
+	run_door who "$port" --no-color
+	check_match "nginx card: answers (probe) with the version" "answers +nginx 1\\.[0-9.]+, HTTP [0-9]+ \\(probe\\)" "$DOOR_OUT"
+	run_door who "$port" --no-color --no-probe
+	check_nomatch "nginx card --no-probe: no answers line" "answers" "$DOOR_OUT"
+	run_door ls "$port" --probe --no-color
+	check_match "nginx: ls --probe SERVICE from the probe" "nginx 1\\.[0-9.]+, HTTP [0-9]+ \\(probe\\)" "$DOOR_OUT"
+	run_door ls "$port" --probe --json
+	check "nginx: ls --probe JSON probe object" "$PY" -c '
+import json, sys
+for s in json.loads(sys.argv[1]):
+    p = s["probe"]
+    assert p["confidence"] == "probe" and p["product"] == "nginx", p
+    assert p["http_status"] is not None and p["version"], p
+' "$DOOR_OUT"
+	run_door ls "$port" --no-color
 	check_match "nginx: SERVICE from the process" "nginx[^"$'\n'"]*\\(process\\)" "$DOOR_OUT"
 	run_door ls "$port" --name nginx --json
 	check_match "nginx: --name nginx" "\"pid\": $pid" "$DOOR_OUT"
@@ -64,6 +79,7 @@ if pid=$(start_redis "$port"); then
 	check_match "redis row" "$pid +redis-server" "$DOOR_OUT"
 	check_match "redis row: SERVICE from the process" "redis-server +root +Redis[^"$'\n'"]*\\(process\\)" "$DOOR_OUT"
 	run_door who "$port" --no-color
+	check_match "redis card: answers Redis with its version (probe)" "answers +Redis 7\\.[0-9.]+ \\(probe\\)" "$DOOR_OUT"
 	check_match "redis card: runs line" "runs +Redis[^"$'\n'"]*\\(process\\)" "$DOOR_OUT"
 	run_door who "$port" --json
 	check "redis JSON: owner service from the process" "$PY" -c '

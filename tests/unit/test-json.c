@@ -287,7 +287,7 @@ TEST(sockjson_hostile_owner)
 	buf_init(&b);
 	json_init(&j, &b);
 	json_arr_begin(&j);
-	sockjson_write(&j, &s, 0, &o);
+	sockjson_write(&j, &s, 0, &o, NULL);
 	json_arr_end(&j);
 	json_end(&j);
 	CHECK_EQ_INT(valid(&b, &c), 0);
@@ -329,7 +329,7 @@ TEST(sockjson_argv_elements)
 		return;
 	buf_init(&b);
 	json_init(&j, &b);
-	sockjson_write(&j, &s, 0, &o);
+	sockjson_write(&j, &s, 0, &o, NULL);
 	json_end(&j);
 	CHECK_EQ_INT(valid(&b, &c), 0);
 	for (i = 0; i < c.nstrs; i++)

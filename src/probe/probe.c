@@ -1,0 +1,615 @@
+/* probe.c - the probe driver: connections, deadlines, the order of the
+ * probes, threads. All of door probe's I/O is here; every byte that comes
+ * back goes to a pure parser (parse.h). */
+#include <sys/types.h>
+#include <sys/socket.h>
+#include <netinet/in.h>
+
+#include <errno.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/known.h"
+#include "knock/engine.h"
+#include "knock/http.h"
+#include "knock/resolve.h"
+#include "probe/probe.h"
+
+enum kind {
+	K_GREETING, K_HTTP, K_OLLAMA, K_TLS, K_REDIS, K_REDIS_INFO, K_PG_SSL,
+	K_PG_STARTUP, K_MEMCACHED,
+};
+
+/* One door being probed. */
+struct ctx {
+	struct probe_door *d;
+	uint16_t           port;
+	uint64_t           deadline;    /* monotonic ms */
+	size_t             budget;      /* bytes still allowed */
+	char              *buf;         /* PROBE_READ_MAX */
+	size_t             len;         /* of the last reply */
+	bool               closed;      /* the server hung up */
+	int                conn_err;    /* errno of a failed connect */
+	struct probe_http  http;
+	bool               pg_tls;
+};
+
+static uint64_t
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+static uint64_t
+now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+/* 1: ready; 0: the deadline passed; -1: poll failed. */
+static int
+wait_fd(int fd, short what, uint64_t until)
+{
+	for (;;) {
+		struct pollfd p = { fd, what, 0 };
+		uint64_t      now = now_ms();
+		int           rc;
+
+		if (now >= until)
+			return 0;
+		rc = poll(&p, 1, (int)(until - now));
+		if (rc > 0)
+			return 1;
+		if (rc < 0 && errno != EINTR)
+			return -1;
+	}
+}
+
+/* A connected non-blocking socket, or -1 with c->conn_err. */
+static int
+dial(struct ctx *c, uint64_t until)
+{
+	struct sockaddr_storage local;
+	socklen_t               ll = sizeof local, sl = sizeof(int);
+	int                     fd, err = 0;
+
+	c->conn_err = 0;
+	fd = socket(c->d->addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK |
+	    SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		c->conn_err = errno;
+		return -1;
+	}
+	if (connect(fd, (struct sockaddr *)&c->d->addr, c->d->len) != 0) {
+		if (errno != EINPROGRESS && errno != EINTR)
+			err = errno;
+		else if (wait_fd(fd, POLLOUT, until) != 1)
+			err = ETIMEDOUT;
+		else if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &sl) != 0)
+			err = errno;
+	}
+	/* connected to itself: nobody listens (see knock/engine.c) */
+	if (err == 0 && getsockname(fd, (struct sockaddr *)&local, &ll) == 0 &&
+	    knock_same_endpoint((struct sockaddr *)&local,
+	    (struct sockaddr *)&c->d->addr))
+		err = ECONNREFUSED;
+	if (err != 0) {
+		close(fd);
+		c->conn_err = err;
+		return -1;
+	}
+	return fd;
+}
+
+static bool
+send_all(int fd, const void *p, size_t n, uint64_t until)
+{
+	const char *s = p;
+
+	while (n > 0) {
+		ssize_t w = send(fd, s, n, MSG_NOSIGNAL);
+
+		if (w > 0) {
+			s += w;
+			n -= (size_t)w;
+		} else if (w < 0 && errno == EINTR)
+			continue;
+		else if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+			if (wait_fd(fd, POLLOUT, until) != 1)
+				return false;
+		} else
+			return false;
+	}
+	return true;
+}
+
+/* What the bytes so far say, for the probe of kind k. */
+static int
+verdict(struct ctx *c, enum kind k, bool final, struct probe_id *id)
+{
+	const char    *b = c->buf;
+	const uint8_t *u = (const uint8_t *)c->buf;
+	size_t         n = c->len;
+	int            v;
+
+	if (n == 0)
+		return PV_MORE;
+	switch (k) {
+	case K_GREETING:
+		if ((v = probe_mysql_parse(u, n, id)) != PV_NO)
+			return v;
+		return probe_greeting_parse(b, n, c->port, id);
+	case K_HTTP:
+		return probe_http_parse(b, n, final, &c->http, id);
+	case K_OLLAMA: {
+		struct probe_http h;
+		struct probe_id   tmp;
+
+		if ((v = probe_http_parse(b, n, final, &h, &tmp)) != PV_YES)
+			return v;
+		return h.status == 200 ? probe_ollama_parse(b + h.head_len,
+		    n - h.head_len, id) : PV_NO;
+	}
+	case K_TLS:
+		return probe_tls_parse(u, n, id);
+	case K_REDIS:
+		return probe_resp_ping_parse(b, n, id);
+	case K_REDIS_INFO:
+		return probe_resp_info_parse(b, n, id);
+	case K_PG_SSL:
+		if ((v = probe_pg_ssl_parse(u, n, &c->pg_tls)) == PV_YES) {
+			probe_id_clear(id);
+			strcpy(id->service, "postgresql");
+		}
+		return v;
+	case K_PG_STARTUP:
+		return probe_pg_parse(u, n, id);
+	case K_MEMCACHED:
+		return probe_memcached_parse(b, n, id);
+	}
+	return PV_NO;
+}
+
+/* DOOR_PROBE_RECORD=DIR keeps every reply as DIR/PORT-KIND.bin: how the
+ * fixtures in tests/fixtures/probe were recorded, from real servers. */
+static void
+record(const struct ctx *c, enum kind k)
+{
+	static const char *const names[] = { "greeting", "http", "ollama",
+	    "tls", "redis-ping", "redis-info", "pg-ssl", "pg-startup",
+	    "memcached" };
+	const char *dir = getenv("DOOR_PROBE_RECORD");
+	char        path[4096];
+	FILE       *f;
+
+	if (dir == NULL || *dir == '\0' || c->len == 0)
+		return;
+	snprintf(path, sizeof path, "%s/%u-%s.bin", dir, c->port, names[k]);
+	if ((f = fopen(path, "wbx")) == NULL)
+		return;
+	fwrite(c->buf, 1, c->len, f);
+	fclose(f);
+}
+
+/*
+ * One probe in a fresh connection: connect, send req (none for a
+ * greeting), read until the parser decides, the server hangs up, `until`
+ * passes or the door's byte budget runs out. Returns the verdict; c->buf
+ * and c->len hold the reply; -2 when the connection failed.
+ */
+static int
+exchange(struct ctx *c, enum kind k, const void *req, size_t reqlen,
+    uint64_t until, struct probe_id *id)
+{
+	int fd, v = PV_MORE;
+
+	c->len = 0;
+	c->closed = false;
+	if (until > c->deadline)
+		until = c->deadline;
+	if ((fd = dial(c, until)) < 0)
+		return -2;
+	if (reqlen > 0 && !send_all(fd, req, reqlen, until)) {
+		close(fd);
+		return PV_NO;
+	}
+	while (v == PV_MORE && c->len < c->budget) {
+		ssize_t r;
+
+		if (wait_fd(fd, POLLIN, until) != 1)
+			break;
+		r = recv(fd, c->buf + c->len, c->budget - c->len, 0);
+		if (r < 0 && (errno == EINTR || errno == EAGAIN))
+			continue;
+		if (r <= 0) {
+			c->closed = true;
+			break;
+		}
+		c->len += (size_t)r;
+		v = verdict(c, k, false, id);
+	}
+	if (v == PV_MORE && c->len > 0)
+		v = verdict(c, k, true, id);
+	if (k == K_PG_STARTUP && v == PV_YES && id->detail[0] == 'n')
+		send_all(fd, "X\0\0\0\4", 5, until);   /* Terminate, politely */
+	c->budget -= c->len;
+	close(fd);
+	record(c, k);
+	return v;
+}
+
+/* Half of what is left for this probe, all of it for the last one: a
+ * silent door cannot eat the time the next probes need. */
+static uint64_t
+slice(const struct ctx *c, bool last)
+{
+	uint64_t now = now_ms();
+
+	if (now >= c->deadline)
+		return now;
+	return last ? c->deadline : now + (c->deadline - now + 1) / 2;
+}
+
+static void
+identified(struct ctx *c, const struct probe_id *id)
+{
+	c->d->r.id = *id;
+	c->d->r.conf = PROBE_CONF_PROBE;
+	c->d->r.error[0] = '\0';
+}
+
+/* The clue: what the hint, else the port table, says the door is. */
+static const char *
+clue(const struct ctx *c, const struct known_port **kp)
+{
+	const char *s = probe_service_of_process(c->d->hint);
+	size_t      nk;
+
+	nk = known_lookup(c->port, PROTO_TCP, kp, 1);
+	if (s == NULL && nk > 0)
+		s = probe_service_of_known(kp[0]->name);
+	if (nk == 0)
+		*kp = NULL;
+	return s;
+}
+
+static void
+probe_redis(struct ctx *c, bool last, struct probe_id *id, int *v)
+{
+	struct probe_id info;
+
+	*v = exchange(c, K_REDIS, "PING\r\n", 6, slice(c, last), id);
+	if (*v != PV_YES)
+		return;
+	identified(c, id);
+	/* only a server that let us in has an INFO to give */
+	if (id->detail[0] == '\0' && exchange(c, K_REDIS_INFO,
+	    "INFO server\r\n", 13, c->deadline, &info) == PV_YES)
+		identified(c, &info);
+}
+
+static void
+probe_pg(struct ctx *c, bool last, struct probe_id *id, int *v)
+{
+	uint8_t req[128];
+	int     n;
+
+	probe_pg_sslrequest(req);
+	*v = exchange(c, K_PG_SSL, req, PROBE_PG_SSLREQ_LEN, slice(c, last),
+	    id);
+	if (*v != PV_YES)
+		return;
+	/* 'S' or 'N' alone is a strong hint; the ErrorResponse to a
+	 * StartupMessage is the proof (never a password: door has none) */
+	n = probe_pg_startup(req, sizeof req);
+	if (n > 0 && exchange(c, K_PG_STARTUP, req, (size_t)n, c->deadline,
+	    id) == PV_YES) {
+		identified(c, id);
+		if (c->pg_tls && strlen(id->detail) + 16 < sizeof id->detail)
+			strcat(c->d->r.id.detail, "; TLS offered");
+	} else
+		*v = PV_NO;
+}
+
+static void
+probe_http(struct ctx *c, bool last, struct probe_id *id, int *v,
+    bool *redis_next)
+{
+	char            req[HTTP_REQUEST_MAX];
+	int             n = probe_http_request(req, sizeof req, c->d->host, "/");
+	struct probe_id tmp;
+
+	if (n < 0)
+		n = probe_http_request(req, sizeof req, "localhost", "/");
+	*v = exchange(c, K_HTTP, req, (size_t)n, slice(c, last), id);
+	if (*v == PV_YES) {
+		identified(c, id);
+		c->d->r.http_status = c->http.status;
+		memcpy(c->d->r.http_server, c->http.server,
+		    sizeof c->d->r.http_server);
+		memcpy(c->d->r.http_powered_by, c->http.powered_by,
+		    sizeof c->d->r.http_powered_by);
+		if (strcmp(id->product, "Ollama") == 0 &&
+		    (n = probe_http_request(req, sizeof req, c->d->host,
+		    "/api/version")) > 0 &&
+		    exchange(c, K_OLLAMA, req, (size_t)n, c->deadline, &tmp) ==
+		    PV_YES)
+			strcpy(c->d->r.id.version, tmp.version);
+		return;
+	}
+	/* what other servers say to a GET tells who they are */
+	if (c->len > 0 && probe_resp_looks(c->buf, c->len))
+		*redis_next = true;
+	if (c->len > 0 && probe_tls_parse((const uint8_t *)c->buf, c->len,
+	    &tmp) == PV_YES) {
+		identified(c, &tmp);
+		*v = PV_YES;
+	}
+}
+
+static void
+probe_tls(struct ctx *c, bool last, struct probe_id *id, int *v)
+{
+	uint8_t hello[512];
+	char    sni[PROBE_HOST_MAX];
+	int     n;
+
+	probe_copy(sni, sizeof sni, c->d->host, strlen(c->d->host));
+	n = probe_tls_hello(hello, sizeof hello, sni);
+	*v = n > 0 ? exchange(c, K_TLS, hello, (size_t)n, slice(c, last), id) :
+	    PV_NO;
+	if (*v == PV_YES)
+		identified(c, id);
+}
+
+static bool
+done(const struct ctx *c)
+{
+	return c->d->r.conf == PROBE_CONF_PROBE;
+}
+
+static void
+probe_one(struct probe_door *d, uint32_t timeout_ms, char *buf)
+{
+	const struct known_port *kp = NULL;
+	struct ctx               c;
+	struct probe_id          id;
+	enum kind                order[5] = { K_HTTP, K_TLS, K_REDIS, K_PG_SSL,
+					      K_MEMCACHED };
+	const char              *want;
+	uint64_t                 t0 = now_us(), greet;
+	bool                     redis_next = false, tried[K_MEMCACHED + 1];
+	size_t                   norder = 5, talker = 0;
+	int                      v;
+
+	memset(&d->r, 0, sizeof d->r);
+	memset(&c, 0, sizeof c);
+	memset(tried, 0, sizeof tried);
+	c.d = d;
+	c.buf = buf;
+	c.budget = PROBE_READ_MAX;
+	c.port = ntohs(d->addr.ss_family == AF_INET ?
+	    ((struct sockaddr_in *)&d->addr)->sin_port :
+	    ((struct sockaddr_in6 *)&d->addr)->sin6_port);
+	c.deadline = now_ms() + timeout_ms;
+	want = clue(&c, &kp);
+	/* the clue's probe first; a door the clues call Redis gets no HTTP
+	 * (Redis takes a GET for an attack and logs it) */
+	for (size_t i = 0; want != NULL && i < norder; i++) {
+		enum kind k = order[i];
+		const char *s = k == K_HTTP ? "http" : k == K_TLS ? "tls" :
+		    k == K_REDIS ? "redis" : k == K_PG_SSL ? "postgresql" :
+		    "memcached";
+
+		if (strcmp(s, want) == 0) {
+			memmove(order + 1, order, i * sizeof order[0]);
+			order[0] = k;
+		}
+	}
+	if (want != NULL && strcmp(want, "redis") == 0)
+		for (size_t i = 0; i < norder; i++)
+			if (order[i] == K_HTTP) {
+				memmove(order + i, order + i + 1,
+				    (norder - i - 1) * sizeof order[0]);
+				norder--;
+				break;
+			}
+
+	/* First listen: SSH, SMTP, FTP and MySQL speak before they are
+	 * spoken to. */
+	greet = now_ms() + (timeout_ms / 4 < PROBE_GREETING_MS ?
+	    timeout_ms / 4 : PROBE_GREETING_MS);
+	v = exchange(&c, K_GREETING, NULL, 0, greet, &id);
+	if (v == -2) {
+		d->r.err = c.conn_err;
+		snprintf(d->r.error, sizeof d->r.error, "%s",
+		    c.conn_err == ETIMEDOUT ? "no answer to connect" :
+		    c.conn_err == ECONNREFUSED ? "refused" :
+		    strerror(c.conn_err));
+		goto out;
+	}
+	if (v == PV_YES) {
+		identified(&c, &id);
+		goto out;
+	}
+	if (c.len > 0) {
+		/* it spoke first, in a tongue door does not know: more
+		 * requests would only be noise to it */
+		talker = c.len;
+		goto out;
+	}
+	for (size_t i = 0; i < norder && !done(&c) && now_ms() < c.deadline;
+	    i++) {
+		enum kind k = order[i];
+		bool      last = i + 1 == norder;
+
+		if (redis_next && !tried[K_REDIS] && k != K_REDIS) {
+			/* the HTTP reply was a Redis error line */
+			i--;
+			k = K_REDIS;
+		}
+		if (tried[k])
+			continue;
+		tried[k] = true;
+		switch (k) {
+		case K_HTTP:
+			probe_http(&c, last, &id, &v, &redis_next);
+			break;
+		case K_TLS:
+			probe_tls(&c, last, &id, &v);
+			break;
+		case K_REDIS:
+			probe_redis(&c, last, &id, &v);
+			break;
+		case K_PG_SSL:
+			probe_pg(&c, last, &id, &v);
+			break;
+		case K_MEMCACHED:
+			v = exchange(&c, K_MEMCACHED, "version\r\n", 9,
+			    c.deadline, &id);
+			if (v == PV_YES)
+				identified(&c, &id);
+			break;
+		default:
+			break;
+		}
+		if (v == -2 && c.conn_err != ECONNREFUSED)
+			break;   /* the door closed on us */
+	}
+out:
+	d->r.usec = (uint32_t)(now_us() - t0);
+	d->r.bytes = PROBE_READ_MAX - c.budget;
+	if (done(&c)) {
+		if (strcmp(d->r.id.service, "tls") == 0) {
+			d->r.tls = true;
+			strcpy(d->r.tls_version, d->r.id.version);
+		}
+		return;
+	}
+	if (d->r.error[0] == '\0') {
+		if (talker > 0)
+			snprintf(d->r.error, sizeof d->r.error, "it spoke "
+			    "first (%zu bytes) in a protocol door does not "
+			    "know", talker);
+		else if (d->r.bytes > 0)
+			snprintf(d->r.error, sizeof d->r.error, "it answered "
+			    "(%zu bytes), but to no probe in a way door knows",
+			    d->r.bytes);
+		else
+			snprintf(d->r.error, sizeof d->r.error, "no answer to "
+			    "any probe within %u ms", timeout_ms);
+	}
+	/* not proven: say what the clues suggest, and from where */
+	if ((want = probe_service_of_process(d->hint)) != NULL) {
+		d->r.conf = PROBE_CONF_PROCESS;
+		probe_copy(d->r.id.service, sizeof d->r.id.service, want,
+		    strlen(want));
+		probe_copy(d->r.id.product, sizeof d->r.id.product, d->hint,
+		    strlen(d->hint));
+	} else if (kp != NULL) {
+		d->r.conf = PROBE_CONF_USUALLY;
+		probe_copy(d->r.id.service, sizeof d->r.id.service, kp->name,
+		    strlen(kp->name));
+		probe_copy(d->r.id.product, sizeof d->r.id.product,
+		    kp->usually, strlen(kp->usually));
+	}
+}
+
+void
+probe_door_init(struct probe_door *d, const struct sockaddr *addr,
+    socklen_t len, uint16_t port, const char *host, const char *hint)
+{
+	memset(d, 0, sizeof *d);
+	if (len > sizeof d->addr)
+		len = sizeof d->addr;
+	memcpy(&d->addr, addr, len);
+	d->len = len;
+	if (port != 0)
+		knock_addr_set_port(&d->addr, port);
+	if (host != NULL)
+		snprintf(d->host, sizeof d->host, "%s", host);
+	else
+		knock_addr_format((struct sockaddr *)&d->addr, d->host,
+		    sizeof d->host);
+	if (hint != NULL)
+		snprintf(d->hint, sizeof d->hint, "%s", hint);
+}
+
+struct pool {
+	struct probe_door *doors;
+	size_t             n, next;
+	uint32_t           timeout_ms;
+	pthread_mutex_t    mu;
+	bool               oom;
+};
+
+static void *
+worker(void *arg)
+{
+	struct pool *p = arg;
+	char        *buf = malloc(PROBE_READ_MAX);
+
+	if (buf == NULL) {
+		pthread_mutex_lock(&p->mu);
+		p->oom = true;
+		pthread_mutex_unlock(&p->mu);
+		return NULL;
+	}
+	for (;;) {
+		size_t i;
+
+		pthread_mutex_lock(&p->mu);
+		i = p->next < p->n ? p->next++ : p->n;
+		pthread_mutex_unlock(&p->mu);
+		if (i == p->n)
+			break;
+		probe_one(&p->doors[i], p->timeout_ms, buf);
+	}
+	free(buf);
+	return NULL;
+}
+
+int
+probe_run(struct probe_door *doors, size_t n, const struct probe_opts *o,
+    struct door_err *e)
+{
+	struct pool p = { doors, n, 0, PROBE_TIMEOUT_MS,
+			  PTHREAD_MUTEX_INITIALIZER, false };
+	pthread_t   th[PROBE_THREADS_MAX];
+	size_t      nt = n, started = 0;
+
+	if (o != NULL && o->timeout_ms > 0)
+		p.timeout_ms = o->timeout_ms;
+	if (o != NULL && o->threads > 0 && o->threads < nt)
+		nt = o->threads;
+	if (nt > PROBE_THREADS_MAX)
+		nt = PROBE_THREADS_MAX;
+	if (n == 0)
+		return 0;
+	/* the caller's thread works too: one door needs no thread */
+	for (size_t i = 1; i < nt; i++) {
+		int rc = pthread_create(&th[started], NULL, worker, &p);
+
+		if (rc != 0)
+			break;   /* fewer threads: slower, still right */
+		started++;
+	}
+	worker(&p);
+	for (size_t i = 0; i < started; i++)
+		pthread_join(th[i], NULL);
+	/* a worker without memory leaves its doors to the others */
+	if (p.oom && p.next < p.n)
+		return err_set(e, DOOR_SYSTEM, "out of memory probing doors");
+	return 0;
+}

@@ -1,0 +1,92 @@
+/* probe.h - what actually answers behind a door: the probe driver. It owns
+ * all of door probe's I/O (the parsers in parse.h are pure). Never prints,
+ * never exits. door probe, door who and door ls --probe call probe_run. */
+#ifndef DOOR_PROBE_PROBE_H
+#define DOOR_PROBE_PROBE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include "core/error.h"
+#include "probe/parse.h"
+
+#define PROBE_TIMEOUT_MS	1000     /* per door, everything included */
+#define PROBE_READ_MAX		65536    /* bytes read per door, at most */
+#define PROBE_GREETING_MS	200      /* how long a door may stay silent
+					    before door speaks first */
+#define PROBE_THREADS_MAX	64
+#define PROBE_HOST_MAX		300
+
+/* Where an answer came from (DESIGN.md: usually, process, probe). */
+enum probe_conf {
+	PROBE_CONF_NONE,      /* nothing known */
+	PROBE_CONF_USUALLY,   /* the port table: what the number usually is */
+	PROBE_CONF_PROCESS,   /* the owner's process name */
+	PROBE_CONF_PROBE,     /* the service answered */
+};
+
+struct probe_result {
+	enum probe_conf conf;
+	struct probe_id id;             /* service/product/version/detail */
+	bool            tls;            /* a TLS handshake answered */
+	char            tls_version[PROBE_VERSION_MAX];  /* "1.3", "" */
+	int             http_status;    /* 0: no HTTP reply */
+	char            http_server[128];
+	char            http_powered_by[64];
+	uint32_t        usec;           /* the whole probe of this door */
+	size_t          bytes;          /* read, all probes together */
+	int             err;            /* errno when the door would not
+					   even connect (ECONNREFUSED...) */
+	char            error[PROBE_DETAIL_MAX];  /* "" when identified */
+};
+
+struct probe_door {
+	/* In. */
+	struct sockaddr_storage addr;   /* port included */
+	socklen_t               len;
+	char                    host[PROBE_HOST_MAX];  /* Host header and
+						          SNI: "localhost:3000" */
+	char                    hint[64];  /* the owner's process name
+					      ("redis-server"), "" if unknown */
+	/* Out. */
+	struct probe_result     r;
+};
+
+struct probe_opts {
+	uint32_t timeout_ms;    /* per door; 0 means PROBE_TIMEOUT_MS */
+	unsigned threads;       /* 0: one per door, at most
+				   PROBE_THREADS_MAX */
+};
+
+/* Sets up a door: addr with port (host order; 0 keeps addr's), the host
+ * text for Host: and SNI (NULL: the address), the process hint (NULL). */
+void	probe_door_init(struct probe_door *, const struct sockaddr *addr,
+	    socklen_t len, uint16_t port, const char *host, const char *hint);
+
+/*
+ * Probes every door, many at once (a thread each, up to opts->threads):
+ * n doors take about as long as the slowest. Per door: one connection to
+ * listen for a greeting (SSH, SMTP, FTP, MySQL), then probes in the order
+ * the clues say (the port table, the hint), each in a fresh connection,
+ * cheapest and most harmless first; never HTTP to a door the clues call
+ * Redis; no command that changes a server's state. Everything within
+ * timeout_ms and PROBE_READ_MAX bytes per door.
+ * Each door ends with r.conf PROBE_CONF_PROBE (identified) or with
+ * r.error saying why not; r.conf USUALLY/PROCESS then say what the port
+ * table or the hint suggest (r.id.service/product from them).
+ * Returns -1 (and e) only when the machine fails (threads, memory).
+ */
+int	probe_run(struct probe_door *, size_t n, const struct probe_opts *,
+	    struct door_err *e);
+
+/* "probe", "process", "usually", "none". */
+const char	*probe_conf_name(enum probe_conf);
+
+/* The service id the port table's name or a process name suggests
+ * ("redis", "postgresql", "http"...), or NULL when they say nothing. */
+const char	*probe_service_of_known(const char *known_name);
+const char	*probe_service_of_process(const char *process);
+
+#endif

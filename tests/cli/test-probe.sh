@@ -1,0 +1,316 @@
+#!/usr/bin/env bash
+# door probe: what answers behind a door, against REAL servers on free
+# loopback ports (nginx, Redis, PostgreSQL, memcached, python http.server,
+# MariaDB, OpenSSH, openssl s_server, Django, Flask, uvicorn, Express, Vite),
+# plus a door that never answers and one that sends garbage.
+#
+# DOOR_PROBE_RECORD=DIR (handed to door) keeps every reply door read: how
+# tests/fixtures/probe was recorded.
+. "$(dirname "$0")/lib.sh"
+. "$LIB_DIR/servers.sh"
+
+need_door
+
+# ------------------------------------------------------------ helpers
+
+# start_cmd KIND PORT DIR CMD...: a server of ours, started like servers.sh
+# starts its own (own process group, cleanup at exit, watchdog, bounded
+# wait for the listener). Prints the pid.
+start_cmd() {
+    local kind=$1 port=$2 dir=$3 pid
+    shift 3
+    pid=$(cd "$dir" && _srv_spawn "$dir/server.log" "$@")
+    on_exit_kill "$pid" --group
+    _srv_watchdog "$pid"
+    _srv_wait "$kind" "$pid" "$port" tcp "${START_T:-$SERVER_START_TIMEOUT}" "$dir/server.log" || return 1
+    printf '%s\n' "$pid"
+}
+
+# start_mariadb PORT: a throwaway MariaDB datadir, root socket auth, TCP on
+# 127.0.0.1 only.
+start_mariadb() {
+    local port=$1 dir
+    [ -x /usr/sbin/mariadbd ] || { echo "mariadb-server not installed (scripts/deps.sh test)"; return 2; }
+    dir=$(mk_tmpdir mariadb) || return 1
+    mariadb-install-db --no-defaults --datadir="$dir/data" --user=root \
+        --skip-test-db --auth-root-authentication-method=socket \
+        >"$dir/install.log" 2>&1 || { tail -5 "$dir/install.log" >&2; return 1; }
+    START_T=60 start_cmd mariadbd "$port" "$dir" /usr/sbin/mariadbd --no-defaults \
+        --datadir="$dir/data" --user=root --port="$port" --bind-address=127.0.0.1 \
+        --socket="$dir/sock" --pid-file="$dir/pid" --skip-log-bin \
+        --innodb-buffer-pool-size=16M --log-error="$dir/error.log"
+}
+
+# start_sshd PORT: OpenSSH with a throwaway host key, no config file.
+start_sshd() {
+    local port=$1 dir
+    [ -x /usr/sbin/sshd ] || { echo "openssh-server not installed (scripts/deps.sh test)"; return 2; }
+    dir=$(mk_tmpdir sshd) || return 1
+    ssh-keygen -q -t ed25519 -N '' -f "$dir/hostkey" || return 1
+    mkdir -p /run/sshd
+    start_cmd sshd "$port" "$dir" /usr/sbin/sshd -D -e -f /dev/null -p "$port" \
+        -o ListenAddress=127.0.0.1 -o PidFile="$dir/pid" -h "$dir/hostkey"
+}
+
+# start_tls PORT: openssl s_server with a self-signed certificate.
+start_tls() {
+    local port=$1 dir
+    command -v openssl >/dev/null || { echo "openssl not installed"; return 2; }
+    dir=$(mk_tmpdir tls) || return 1
+    openssl req -x509 -newkey rsa:2048 -nodes -keyout "$dir/key.pem" \
+        -out "$dir/cert.pem" -days 1 -subj /CN=localhost >/dev/null 2>&1 || return 1
+    start_cmd s_server "$port" "$dir" openssl s_server -accept "127.0.0.1:$port" \
+        -cert "$dir/cert.pem" -key "$dir/key.pem" -www -quiet
+}
+
+# start_django PORT: a fresh project's runserver (its welcome page).
+start_django() {
+    local port=$1 dir
+    /usr/bin/python3 -c 'import django' 2>/dev/null || { echo "python3-django not installed (scripts/deps.sh test)"; return 2; }
+    dir=$(mk_tmpdir django) || return 1
+    (cd "$dir" && /usr/bin/python3 -m django startproject doorsite .) || return 1
+    start_cmd django "$port" "$dir" /usr/bin/python3 manage.py runserver --noreload "127.0.0.1:$port"
+}
+
+start_flask() {
+    local port=$1 dir
+    /usr/bin/python3 -c 'import flask' 2>/dev/null || { echo "python3-flask not installed (scripts/deps.sh test)"; return 2; }
+    dir=$(mk_tmpdir flask) || return 1
+    printf 'from flask import Flask\napp = Flask("door")\n@app.route("/")\ndef hi():\n    return "hi"\napp.run(host="127.0.0.1", port=%s)\n' "$port" >"$dir/app.py"
+    start_cmd flask "$port" "$dir" /usr/bin/python3 app.py
+}
+
+start_uvicorn() {
+    local port=$1 dir
+    /usr/bin/python3 -c 'import uvicorn' 2>/dev/null || { echo "python3-uvicorn not installed (scripts/deps.sh test)"; return 2; }
+    dir=$(mk_tmpdir uvicorn) || return 1
+    cat >"$dir/app.py" <<'PY'
+async def app(scope, receive, send):
+    await send({"type": "http.response.start", "status": 200,
+                "headers": [(b"content-type", b"text/plain")]})
+    await send({"type": "http.response.body", "body": b"hi"})
+PY
+    start_cmd uvicorn "$port" "$dir" /usr/bin/python3 -m uvicorn app:app --host 127.0.0.1 --port "$port"
+}
+
+# npm_dir: express and vite installed once per run into a temp dir; status
+# 2 and a reason when npm or its registry is not there.
+NPM_DIR=
+npm_dir() {
+    if [ -n "$NPM_DIR" ]; then printf '%s\n' "$NPM_DIR"; return 0; fi
+    command -v npm >/dev/null || { echo "npm not installed"; return 2; }
+    local d
+    d=$(mk_tmpdir npm) || return 1
+    if ! (cd "$d" && timeout 240 npm install --no-audit --no-fund --silent express@4 vite@5 >"$d/npm.log" 2>&1); then
+        echo "npm install express vite failed (registry unreachable?): $(tail -1 "$d/npm.log")"
+        return 2
+    fi
+    NPM_DIR=$d
+    printf '%s\n' "$d"
+}
+
+start_express() {
+    local port=$1 d
+    d=$(npm_dir) || { echo "$d"; return 2; }
+    printf 'const e = require("express")();\ne.get("/", (q, r) => r.send("hi"));\ne.listen(%s, "127.0.0.1");\n' "$port" >"$d/express.js"
+    start_cmd express "$port" "$d" node express.js
+}
+
+start_vite() {
+    local port=$1 d
+    d=$(npm_dir) || { echo "$d"; return 2; }
+    printf '<!doctype html><html><body><script type="module" src="/main.js"></script></body></html>\n' >"$d/index.html"
+    echo 'document.body.append("hi")' >"$d/main.js"
+    start_cmd vite "$port" "$d" node node_modules/vite/bin/vite.js --host 127.0.0.1 --port "$port" --strictPort
+}
+
+# json_field FIELD: FIELD of the first object in $DOOR_OUT.
+json_field() {
+    "$PY" -c 'import json,sys; v=json.loads(sys.argv[1])[0][sys.argv[2]]; print("" if v is None else v)' "$DOOR_OUT" "$1" 2>/dev/null
+}
+
+# probe_case NAME PORT SERVICE PRODUCT_REGEX [VERSION_REGEX]: door probe
+# --json on one door: exit 0, the service, product and version expected.
+probe_case() {
+    local name=$1 port=$2 svc=$3 prod=$4 ver=${5:-}
+    run_door probe "127.0.0.1:$port" --json
+    check_eq "$name: exit 0" 0 "$DOOR_RC" || diag "$DOOR_OUT $DOOR_ERR"
+    check_eq "$name: service" "$svc" "$(json_field service)"
+    check_match "$name: product" "$prod" "$(json_field product)"
+    check_eq "$name: confidence probe" probe "$(json_field confidence)"
+    [ -z "$ver" ] || check_match "$name: version" "$ver" "$(json_field version)"
+}
+
+# try NAME START_FN PORT: start a server, or skip NAME with the reason.
+# Sets STARTED=1 when it runs.
+try_start() {
+    local name=$1 fn=$2 port=$3 msg rc
+    STARTED=0
+    msg=$($fn "$port" 2>&1) && { STARTED=1; return 0; }
+    rc=$?
+    if [ "$rc" = 2 ]; then skip "$name" "${msg%%$'\n'*}"; else fail "$name: server starts" "$(printf '%s' "$msg" | tail -5)"; fi
+    return 1
+}
+
+# ------------------------------------------------------------ cases
+
+p=$(free_port)
+if try_start nginx start_nginx "$p"; then
+    probe_case nginx "$p" http '^nginx$' '^1\.[0-9]+\.[0-9]+$'
+    check_match "nginx: HTTP status and Server in JSON" '"status": 200' "$DOOR_OUT"
+fi
+
+p=$(free_port)
+if try_start redis start_redis "$p"; then
+    probe_case redis "$p" redis '^Redis$' '^[0-9]+\.[0-9]+\.[0-9]+$'
+    run_door probe "$p" --no-color
+    check_match "redis: the human line" "^$p/tcp +redis +Redis [0-9.]+ \\(probe\\)$" "$DOOR_OUT"
+fi
+
+p=$(free_port)
+if try_start postgresql start_postgres "$p"; then
+    probe_case postgresql "$p" postgresql '^PostgreSQL$'
+    check_match "postgresql: the server's own words (never authenticated)" 'role \\"door\\" does not exist' "$DOOR_OUT"
+fi
+
+p=$(free_port)
+if try_start memcached start_memcached "$p"; then
+    probe_case memcached "$p" memcached '^memcached$' '^1\.[0-9.]+$'
+fi
+
+p=$(free_port)
+if try_start http.server start_http_server "$p"; then
+    probe_case "python http.server" "$p" http '^Python http\.server$' '^3\.[0-9.]+$'
+fi
+
+p=$(free_port)
+if try_start mariadb start_mariadb "$p"; then
+    probe_case mariadb "$p" mysql '^MariaDB$' '^10\.[0-9.]+$'
+fi
+
+p=$(free_port)
+if try_start sshd start_sshd "$p"; then
+    probe_case sshd "$p" ssh '^OpenSSH$' '^[0-9]+\.[0-9]+p[0-9]+$'
+fi
+
+p=$(free_port)
+if try_start tls start_tls "$p"; then
+    probe_case "openssl s_server" "$p" tls '^TLS$' '^1\.3$'
+    check_match "tls: the tls key holds the version" '"tls": "1.3"' "$DOOR_OUT"
+fi
+
+p=$(free_port)
+if try_start django start_django "$p"; then
+    probe_case django "$p" http '^Django$' '^3\.[0-9.]+$'
+fi
+p=$(free_port)
+if try_start flask start_flask "$p"; then
+    probe_case flask "$p" http '^Werkzeug \(Flask\)$' '^[0-9.]+$'
+fi
+p=$(free_port)
+if try_start uvicorn start_uvicorn "$p"; then
+    probe_case uvicorn "$p" http '^uvicorn$'
+fi
+p=$(free_port)
+if try_start express start_express "$p"; then
+    probe_case express "$p" http '^Express$'
+fi
+p=$(free_port)
+if try_start vite start_vite "$p"; then
+    probe_case vite "$p" http '^Vite$'
+fi
+
+# The number lies: Redis behind 8080, HTTP behind 6379 (only if free here).
+if [ -z "$(ss -Hltn 'sport = :8080')" ]; then
+    if try_start "redis on 8080" start_redis 8080; then
+        run_door probe 8080 --no-color
+        check_eq "redis on 8080: exit 0" 0 "$DOOR_RC"
+        check_match "redis on 8080: the probe wins, the number lied" '^8080/tcp +redis +Redis [0-9.]+ \(probe\).*the number lied$' "$DOOR_OUT"
+        redis-cli -p 8080 info stats 2>/dev/null | grep -q '^total_connections_received' || true
+        check_nomatch "redis on 8080: no HTTP was sent (no SECURITY ATTACK in its log)" "SECURITY ATTACK" "$(cat "$(server_log "$(ss_pids 8080 tcp | head -1)")" 2>/dev/null)"
+    fi
+else
+    skip "redis on 8080" "port 8080 is taken on this machine"
+fi
+if [ -z "$(ss -Hltn 'sport = :6379')" ]; then
+    if try_start "http on 6379" start_http_server 6379; then
+        run_door probe 6379 --json
+        check_eq "http on 6379: exit 0" 0 "$DOOR_RC"
+        check_eq "http on 6379: service http, not redis" http "$(json_field service)"
+        check_eq "http on 6379: port_lied" True "$(json_field port_lied)"
+    fi
+else
+    skip "http on 6379" "port 6379 is taken on this machine"
+fi
+
+# start_silent PORT: accepts every connection, holds it, never says a word
+# (listener.py closes what it accepts).
+start_silent() {
+    local port=$1 dir
+    dir=$(mk_tmpdir silent) || return 1
+    start_cmd silent "$port" "$dir" "$PY" -c '
+import socket, sys, time
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(64); s.settimeout(1)
+held, end = [], time.time() + 600
+while time.time() < end:
+    try:
+        held.append(s.accept()[0])
+    except socket.timeout:
+        pass' "$port"
+}
+
+# A door that accepts and never says a word: door gives up on time.
+p=$(free_port)
+if start_silent "$p" >/dev/null; then
+    t0=$(date +%s%N)
+    run_door probe "127.0.0.1:$p" --timeout 1s --json
+    ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+    check_eq "silent door: exit 1" 1 "$DOOR_RC"
+    check_match "silent door: an error says so" '"error": "no answer to any probe' "$DOOR_OUT"
+    check "silent door: back within the timeout (${ms} ms)" test "$ms" -lt 1800
+    check "silent door: it took most of the timeout (${ms} ms)" test "$ms" -ge 900
+else
+    fail "silent listener starts"
+fi
+
+# Garbage first: not identified, not crashed, the bytes not echoed raw.
+p=$(free_port)
+if start_py_listener "$p" 127.0.0.1 --banner '\x00\xff\x1b[31m\x13\x7fgarbage\x01\x02\xfe\r\n' >/dev/null; then
+    run_door probe "127.0.0.1:$p" --no-color
+    check_eq "garbage banner: exit 1" 1 "$DOOR_RC"
+    check_match "garbage banner: said so" "spoke first" "$DOOR_OUT"
+    check_nomatch "garbage banner: no escape byte reaches the terminal" $'\e' "$DOOR_OUT"
+    run_door probe "127.0.0.1:$p" --json
+    check "garbage banner: valid JSON" "$PY" -c 'import json,sys; json.loads(sys.argv[1])' "$DOOR_OUT"
+else
+    fail "garbage listener starts"
+fi
+
+# Many doors at once: a range takes about as long as its slowest door.
+lo=$(free_port)
+ports=()
+for i in 1 2 3 4 5 6; do
+    q=$((lo + i))
+    if [ -z "$(ss -Hltn "sport = :$q")" ] && start_silent "$q" >/dev/null 2>&1; then ports+=("$q"); fi
+done
+t0=$(date +%s%N)
+run_door probe "127.0.0.1:$lo-$((lo + 6))" --timeout 1s --json
+ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+n=$("$PY" -c 'import json,sys; print(len([o for o in json.loads(sys.argv[1]) if o["state"] == "open"]))' "$DOOR_OUT" 2>/dev/null)
+check_eq "range: every open door probed (${#ports[@]})" "${#ports[@]}" "$n"
+check "range of ${#ports[@]} silent doors in about one timeout (${ms} ms)" test "$ms" -lt 2500
+
+# Closed, and usage.
+p=$(free_port)
+run_door probe "127.0.0.1:$p"
+check_eq "closed door: exit 1" 1 "$DOOR_RC"
+check_match "closed door: refused" "closed +refused" "$DOOR_OUT"
+run_door probe
+check_eq "no target: exit 2" 2 "$DOOR_RC"
+run_door probe 70000
+check_eq "bad port: exit 2" 2 "$DOOR_RC"
+run_door probe 3000 --timeout 0
+check_eq "timeout 0: exit 2" 2 "$DOOR_RC"
+
+finish
