@@ -50,6 +50,26 @@ TEST(stat_real)
 	    116528);
 }
 
+/* session (field 6) and flags (field 9): door kill refuses kernel threads
+ * and session leaders by them */
+TEST(stat_session_and_flags)
+{
+	struct stat_facts sf;
+	const char        kthread[] = "2 (kthreadd) S 0 0 0 0 -1 2129984 0 0 "
+	    "0 0 0 0 0 0 20 0 1 0 3 0 0 18446744073709551615 0 0 0 0 0 0 0 "
+	    "2147483647 0 0 0 0 17 0 0 0 0 0 0\n";
+	const char        leader[] = "700 (bash) S 1 700 700 34816 700 "
+	    "4194560 0 0 0 0 0 0 0 0 20 0 1 0 9000 0 0\n";
+
+	CHECK_EQ_INT(stat_parse(kthread, sizeof kthread - 1, &sf), 0);
+	CHECK(sf.flags & 0x00200000);            /* PF_KTHREAD */
+	CHECK_EQ_INT(sf.session, 0);
+	CHECK_EQ_INT(stat_parse(leader, sizeof leader - 1, &sf), 0);
+	CHECK_EQ_INT(sf.session, 700);
+	CHECK(!(sf.flags & 0x00200000));
+	CHECK_EQ_UINT(sf.start_ticks, 9000);
+}
+
 TEST(stat_hostile_names)
 {
 	CHECK_STAT("proc/stat-space", 19594, "a b", 'S', 19454, 115571);

@@ -39,6 +39,8 @@ struct stat_facts {
 	pid_t    pid;
 	char     state;
 	pid_t    ppid;
+	pid_t    session;       /* field 6 */
+	uint64_t flags;         /* field 9: PF_KTHREAD and friends */
 	uint64_t start_ticks;
 	char     name[64];
 };

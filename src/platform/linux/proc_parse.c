@@ -54,6 +54,14 @@ stat_parse(const char *buf, size_t len, struct stat_facts *out)
 			if (num_parse_u64(f, flen, 0, INT32_MAX, &v) != 0)
 				return -1;
 			out->ppid = (pid_t)v;
+		} else if (field == 6) {
+			if (num_parse_u64(f, flen, 0, INT32_MAX, &v) != 0)
+				return -1;
+			out->session = (pid_t)v;
+		} else if (field == 9) {
+			if (num_parse_u64(f, flen, 0, UINT64_MAX, &v) != 0)
+				return -1;
+			out->flags = v;
 		} else if (field == 22) {
 			if (num_parse_u64(f, flen, 0, UINT64_MAX, &v) != 0)
 				return -1;

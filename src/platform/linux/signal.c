@@ -54,49 +54,6 @@ platform_mono_ms(void)
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
-/* The stat fields door kill needs beyond stat_parse's: session (6) and
- * flags (9). Pure; the comm ends at the LAST ')'. */
-static int
-stat_more(const char *buf, size_t len, pid_t *sid, uint64_t *flags)
-{
-	const char *p = NULL;
-	size_t      i, field = 3;
-
-	for (i = len; i > 0; i--)
-		if (buf[i - 1] == ')') {
-			p = buf + i;
-			break;
-		}
-	if (p == NULL)
-		return -1;
-	i = (size_t)(p - buf);
-	/* fields after the comm: 3 state, 4 ppid, 5 pgrp, 6 session, ... */
-	while (i < len && field <= 9) {
-		size_t s;
-
-		while (i < len && buf[i] == ' ')
-			i++;
-		s = i;
-		while (i < len && buf[i] != ' ' && buf[i] != '\n')
-			i++;
-		if (i == s)
-			return -1;
-		if (field == 6 || field == 9) {
-			uint64_t v;
-
-			if (num_parse_u64(buf + s, i - s, 0, UINT64_MAX,
-			    &v) != 0)
-				return -1;
-			if (field == 6)
-				*sid = v > INT32_MAX ? 0 : (pid_t)v;
-			else
-				*flags = v;
-		}
-		field++;
-	}
-	return field > 9 ? 0 : -1;
-}
-
 static pid_t
 parent_of(pid_t pid)
 {
@@ -199,24 +156,21 @@ check_stat(struct proc_handle *h, uint64_t start_ticks, bool at_most)
 	char              buf[4096];
 	struct stat_facts sf;
 	ssize_t           n = read_small(h->piddir, "stat", buf, sizeof buf);
-	uint64_t          flags = 0;
-	pid_t             sid = 0;
 
 	if (n <= 0)
 		return PROC_GONE;     /* ESRCH: it died while we looked */
-	if (stat_parse(buf, (size_t)n, &sf) != 0 || sf.pid != h->pid ||
-	    stat_more(buf, (size_t)n, &sid, &flags) != 0)
+	if (stat_parse(buf, (size_t)n, &sf) != 0 || sf.pid != h->pid)
 		return PROC_GONE;
 	if (at_most ? sf.start_ticks > start_ticks :
 	    sf.start_ticks != start_ticks)
 		return PROC_REUSED;
 	if (sf.state == 'Z' || sf.state == 'X')
 		return PROC_GONE;
-	if (flags & PF_KTHREAD_FLAG)
+	if (sf.flags & PF_KTHREAD_FLAG)
 		return PROC_KTHREAD;
 	h->start_ticks = sf.start_ticks;
 	h->ppid = sf.ppid;
-	h->sid = sid;
+	h->sid = sf.session;
 	memcpy(h->name, sf.name, sizeof h->name);
 	return PROC_OK;
 }
