@@ -402,7 +402,24 @@ TEST(dual_stack_listener)
 static uint16_t
 reserve_range(int family, int *fds)
 {
-	unsigned seed = (unsigned)getpid() * 2654435761u;
+	unsigned      seed = (unsigned)getpid() * 2654435761u;
+	struct rlimit rl;
+
+	/* RANGE descriptors, and the engine's: a soft limit of 1024 is not
+	 * enough; the hard one usually is. */
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
+	    rl.rlim_cur < 2 * RANGE + 256) {
+		rl.rlim_cur = rl.rlim_max == RLIM_INFINITY ||
+		    rl.rlim_max >= 2 * RANGE + 256 ? 2 * RANGE + 256 :
+		    rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+		if (rl.rlim_cur < RANGE + 64) {
+			printf("#   RLIMIT_NOFILE hard limit %llu is too low for "
+			    "%d reserved ports\n",
+			    (unsigned long long)rl.rlim_max, RANGE);
+			return 0;
+		}
+	}
 
 	for (int tries = 0; tries < 30; tries++) {
 		/* Below the ephemeral range (32768-60999 by default), so our
