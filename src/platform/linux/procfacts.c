@@ -44,26 +44,29 @@ read_small(int dirfd, const char *path, char *buf, size_t size)
 static int
 read_cmdline(int piddir, struct proc *p)
 {
-	char   *buf = malloc(CMDLINE_MAX + 1);
-	ssize_t n;
+	/* One read buffer per walking thread, and an exact-size copy kept:
+	 * a 128 KiB allocation per holder cost a page fault and an mmap
+	 * each, and most of door's memory with a thousand holders. */
+	static _Thread_local char buf[CMDLINE_MAX + 1];
+	ssize_t                   n;
 
-	if (buf == NULL)
+	n = read_small(piddir, "cmdline", buf, sizeof buf);
+	if (n < 0)
 		return -1;
-	n = read_small(piddir, "cmdline", buf, CMDLINE_MAX + 1);
-	if (n <= 0) {
-		free(buf);
-		if (n < 0)
-			return -1;
-		/* kernel threads and zombies have none: known to be empty */
-		p->have |= PROC_HAVE_CMDLINE;
-		return 0;
-	}
+	p->have |= PROC_HAVE_CMDLINE;
+	if (n == 0)
+		return 0;   /* kernel threads and zombies have none */
 	p->cmdline_cut = (size_t)n >= CMDLINE_MAX;
 	while (n > 0 && buf[n - 1] == '\0')
 		n--;
-	p->cmdline = buf;
+	p->cmdline = malloc((size_t)n + 1);
+	if (p->cmdline == NULL) {
+		p->have &= ~(unsigned)PROC_HAVE_CMDLINE;
+		return -1;
+	}
+	memcpy(p->cmdline, buf, (size_t)n);
+	p->cmdline[n] = '\0';
 	p->cmdline_len = (size_t)n;
-	p->have |= PROC_HAVE_CMDLINE;
 	return 0;
 }
 
