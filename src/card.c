@@ -371,31 +371,13 @@ doors_who(const struct cmd_args *a, char **targets, int ntargets,
 	}
 	q.facts |= PROC_HAVE_CMDLINE | PROC_HAVE_CWD | PROC_HAVE_CGROUP |
 	    PROC_HAVE_PARENT;
-	snap_init(&s);
-	if (platform_snapshot(&q, &s, &e) != 0) {
-		out_error(e.msg);
-		snap_free(&s);
-		return e.status == DOOR_OK ? DOOR_SYSTEM : (int)e.status;
-	}
-	if (doors_entries(&s, &f, &v, &n, &e) != 0) {
-		out_error(e.msg);
-		snap_free(&s);
-		return DOOR_SYSTEM;
-	}
+	if ((rc = doors_gather(&q, &f, &s, &v, &n)) != DOOR_OK)
+		return rc;
+	rc = DOOR_NO;
 	/* what answers behind each door: loopback knocks, all at once */
 	memset(&pr, 0, sizeof pr);
-	if (n > 0 && !cmd_flag(a, "no-probe")) {
-		size_t *all = malloc(n * sizeof *all);
-
-		if (all != NULL) {
-			pr.socks = all;
-			pr.n = doors_socks(&s, v, n, all);
-			if (probes_run(&s, all, pr.n, 0, &pr.d, &e) != 0) {
-				/* no probe is no reason to hide the card */
-				pr.n = 0;
-			}
-		}
-	}
+	if (!cmd_flag(a, "no-probe"))
+		probes_of_entries(&s, v, n, &pr);
 	buf_init(&out);
 	if (a->out.json) {
 		struct json j;
@@ -437,8 +419,7 @@ doors_who(const struct cmd_args *a, char **targets, int ntargets,
 	}
 	out_flush(&out);
 	buf_free(&out);
-	free((void *)pr.socks);
-	free(pr.d);
+	probes_free(&pr);
 	if (n > 0)
 		rc = DOOR_OK;
 	free(v);

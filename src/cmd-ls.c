@@ -117,6 +117,7 @@ print_table(const struct cmd_args *a, const struct snap *s,
 	table_init(&t, &a->out, all ? all_cols : listen_cols,
 	    all ? sizeof all_cols / sizeof all_cols[0] :
 	    sizeof listen_cols / sizeof listen_cols[0]);
+	t.stream = true;
 	buf_init(&out);
 	buf_init(&addrs);
 	while (i < n) {
@@ -224,34 +225,11 @@ ls_exec(struct cmd_args *a)
 	q.facts |= PROC_HAVE_CMDLINE;
 	if (a->out.json)
 		q.facts |= PROC_HAVE_CWD | PROC_HAVE_CGROUP;
-	snap_init(&s);
-	if (platform_snapshot(&q, &s, &e) != 0) {
-		out_error(e.msg);
-		snap_free(&s);
-		return e.status == DOOR_OK ? DOOR_SYSTEM : (int)e.status;
-	}
-	if (doors_entries(&s, &f, &v, &n, &e) != 0) {
-		out_error(e.msg);
-		snap_free(&s);
-		return DOOR_SYSTEM;
-	}
+	if ((rc = doors_gather(&q, &f, &s, &v, &n)) != DOOR_OK)
+		return rc;
 	memset(&pr, 0, sizeof pr);
-	if (n > 0 && cmd_flag(a, "probe")) {
-		size_t *all = malloc(n * sizeof *all);
-
-		if (all == NULL) {
-			out_error("out of memory");
-			free(v);
-			snap_free(&s);
-			return DOOR_SYSTEM;
-		}
-		pr.socks = all;
-		pr.n = doors_socks(&s, v, n, all);
-		if (probes_run(&s, all, pr.n, 0, &pr.d, &e) != 0) {
-			out_note(&a->out, "note: no probes: %s", e.msg);
-			pr.n = 0;
-		}
-	}
+	if (cmd_flag(a, "probe"))
+		probes_of_entries(&s, v, n, &pr);
 	if (a->out.json)
 		print_json(a, &s, v, n, &pr);
 	else if (n > 0)
@@ -262,8 +240,7 @@ ls_exec(struct cmd_args *a)
 	if (!a->out.json || !a->out.quiet)
 		doors_partial_note(&a->out, &s, "door ls");
 	rc = n > 0 ? DOOR_OK : DOOR_NO;
-	free((void *)pr.socks);
-	free(pr.d);
+	probes_free(&pr);
 	free(v);
 	snap_free(&s);
 	return rc;

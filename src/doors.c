@@ -281,3 +281,26 @@ doors_partial_note(const struct out_opts *o, const struct snap *s,
 		    "(the kernel's own, or a process in another pid "
 		    "namespace)", none, none == 1 ? " is" : "s are");
 }
+
+int
+doors_gather(const struct sock_query *q, const struct door_filter *f,
+    struct snap *s, struct entry **v, size_t *n)
+{
+	struct door_err e;
+
+	err_clear(&e);
+	snap_init(s);
+	*v = NULL;
+	*n = 0;
+	if (platform_snapshot(q, s, &e) != 0) {
+		out_error(e.msg);
+		snap_free(s);
+		return e.status == DOOR_OK ? DOOR_SYSTEM : (int)e.status;
+	}
+	if (doors_entries(s, f, v, n, &e) != 0) {
+		out_error(e.msg);
+		snap_free(s);
+		return DOOR_SYSTEM;
+	}
+	return DOOR_OK;
+}

@@ -53,6 +53,11 @@ void	doors_user(const struct out_opts *, uint32_t uid, char *buf,
 void	doors_partial_note(const struct out_opts *, const struct snap *,
 	    const char *rerun);
 
+/* Snapshot and sorted entries, or an error said on stderr; returns the
+ * exit status (0 on success). On error nothing is left to free. */
+int	doors_gather(const struct sock_query *, const struct door_filter *,
+	    struct snap *, struct entry **v, size_t *n);
+
 /* The whole of door who for these targets: gather, cards (or JSON) on
  * stdout; next_steps adds the closing "next" line. Returns the exit
  * status (0 someone is there, 1 nobody, 2 usage, 3 system). */

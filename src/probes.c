@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "core/endpoint.h"
+#include "doors.h"
 #include "probes.h"
 
 #define NOT_PROBED "not probed"
@@ -149,4 +150,28 @@ probes_of(const struct probes *p, size_t sock)
 		return &p->d[i].r;
 	}
 	return NULL;
+}
+
+void
+probes_of_entries(const struct snap *s, const struct entry *v, size_t n,
+    struct probes *pr)
+{
+	struct door_err e;
+	size_t         *all;
+
+	memset(pr, 0, sizeof *pr);
+	if (n == 0 || (all = malloc(n * sizeof *all)) == NULL)
+		return;
+	pr->socks = all;
+	pr->n = doors_socks(s, v, n, all);
+	if (probes_run(s, all, pr->n, 0, &pr->d, &e) != 0)
+		pr->n = 0;
+}
+
+void
+probes_free(struct probes *pr)
+{
+	free((void *)pr->socks);
+	free(pr->d);
+	memset(pr, 0, sizeof *pr);
 }

@@ -29,6 +29,14 @@ struct probes {
 /* The probe result for socket `sock`, or NULL when it was not probed. */
 const struct probe_result	*probes_of(const struct probes *, size_t sock);
 
+struct entry;
+
+/* Probes every socket of the entries, all at once (1s each); on failure
+ * (no threads, no memory) *pr is empty and the listing goes on without. */
+void	probes_of_entries(const struct snap *, const struct entry *, size_t n,
+	    struct probes *pr);
+void	probes_free(struct probes *);
+
 /* "nginx 1.22.1, HTTP 200 (probe)", "TLS 1.3 (probe)", or why nothing
  * answered: "no answer door recognises (timeout)". */
 void	probes_describe(const struct probe_result *, char *buf, size_t size);

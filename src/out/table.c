@@ -18,12 +18,24 @@ table_init(struct table *t, const struct out_opts *o,
 	buf_init(&t->cells);
 }
 
+static const char *const codes[] = { NULL, SGR_BOLD, SGR_DIM, SGR_RED,
+    SGR_GREEN, SGR_YELLOW, SGR_CYAN };
+
+static unsigned char
+code_index(const char *code)
+{
+	for (unsigned char i = 1; i < sizeof codes / sizeof codes[0]; i++)
+		if (code != NULL && strcmp(code, codes[i]) == 0)
+			return i;
+	return 0;
+}
+
 void
 table_cell(struct table *t, const char *text, const char *code)
 {
 	if (t->ncells == t->capcolour) {
-		size_t       ncap = t->capcolour ? t->capcolour * 2 : 64;
-		const char **nc = realloc(t->colour, ncap * sizeof *nc);
+		size_t         ncap = t->capcolour ? t->capcolour * 2 : 64;
+		unsigned char *nc = realloc(t->colour, ncap * sizeof *nc);
 
 		if (nc == NULL) {
 			t->cells.oom = true;
@@ -32,7 +44,7 @@ table_cell(struct table *t, const char *text, const char *code)
 		t->colour = nc;
 		t->capcolour = ncap;
 	}
-	t->colour[t->ncells++] = code;
+	t->colour[t->ncells++] = code_index(code);
 	esc_term(&t->cells, text ? text : "", text ? strlen(text) : 0);
 	buf_add(&t->cells, "", 1);   /* the separating NUL */
 }
@@ -107,7 +119,7 @@ table_print(struct table *t, struct buf *out)
 		size_t      len = strlen(p), w = text_width(p, len);
 		size_t      col = i % t->ncols;
 		bool        last = col + 1 == t->ncols;
-		const char *code = t->colour[i];
+		const char *code = codes[t->colour[i]];
 
 		if (t->cols[col].right)
 			for (; w < width[col]; w++)
@@ -120,9 +132,12 @@ table_print(struct table *t, struct buf *out)
 		if (!t->cols[col].right && !last)
 			for (; w < width[col]; w++)
 				buf_addc(out, ' ');
-		if (last)
+		if (last) {
 			buf_addc(out, '\n');
-		else
+			/* stream big tables: never hold all the text twice */
+			if (t->stream && out->len >= 65536)
+				out_flush(out);
+		} else
 			buf_add(out, "  ", 2);
 		p += len + 1;
 	}

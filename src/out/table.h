@@ -21,16 +21,23 @@ struct table {
 	size_t                  ncols;
 	struct buf              cells;   /* NUL-separated escaped cells */
 	size_t                  ncells;
-	const char            **colour;  /* per cell SGR code or NULL */
+	bool                    stream;  /* table_print writes to stdout as
+					    it goes (door ls); else all in out */
+	unsigned char          *colour;  /* per cell: index into the codes
+					    table.c knows, 0 for none (a byte,
+					    not a pointer: big tables) */
 	size_t                  capcolour;
 };
 
 void	table_init(struct table *, const struct out_opts *,
 	    const struct table_col *, size_t ncols);
-/* Adds one cell of untrusted text (escaped here) with an optional colour. */
+/* Adds one cell of untrusted text (escaped here) with an optional colour,
+ * one of the SGR_* codes of term.h. */
 void	table_cell(struct table *, const char *text, const char *sgr_code);
 void	table_cellf(struct table *, const char *sgr_code, const char *fmt, ...)
 	    __attribute__((format(printf, 3, 4)));
+/* Appends the table to out; with t->stream, writes out to stdout a chunk
+ * at a time instead of holding all of it. */
 void	table_print(struct table *, struct buf *out);
 void	table_free(struct table *);
 

@@ -42,18 +42,6 @@ attr_cb(const struct nlattr *a, void *data)
 	return MNL_CB_OK;
 }
 
-static bool
-keep(const struct sock_filter *f, int family, unsigned state, uint16_t port)
-{
-	if (f == NULL)
-		return true;
-	if ((family == AF_INET && !f->v4) || (family == AF_INET6 && !f->v6))
-		return false;
-	if (state >= 32 || !(f->states & (1u << state)))
-		return false;
-	return port >= f->port_lo && port <= f->port_hi;
-}
-
 static void
 fill_endpoint(struct endpoint *ep, int family, const __be32 *addr,
     __be16 port)
@@ -91,7 +79,7 @@ msg_cb(const struct nlmsghdr *nlh, void *data)
 		err_set(c->e, DOOR_SYSTEM, "netlink: malformed attributes");
 		return MNL_CB_ERROR;
 	}
-	if (!keep(c->f, m->idiag_family, m->idiag_state,
+	if (!sock_filter_keep(c->f, m->idiag_family, m->idiag_state,
 	    ntohs(m->id.idiag_sport)))
 		return MNL_CB_OK;
 	k = snap_add_sock(c->snap);

@@ -18,6 +18,21 @@ struct sock_filter {
 	bool     v4, v6;
 };
 
+/* Whether a socket of this family, state and local port passes f (NULL
+ * keeps everything). Both socket parsers apply it. */
+static inline bool
+sock_filter_keep(const struct sock_filter *f, int family, unsigned state,
+    uint16_t port)
+{
+	if (f == NULL)
+		return true;
+	if ((family == AF_INET && !f->v4) || (family == AF_INET6 && !f->v6))
+		return false;
+	if (state >= 32 || !(f->states & (1u << state)))
+		return false;
+	return port >= f->port_lo && port <= f->port_hi;
+}
+
 /*
  * One buffer of a NETLINK_SOCK_DIAG dump (as recv() returned it) into
  * socks. Returns 1 when more buffers follow, 0 at NLMSG_DONE, -1 on a

@@ -60,18 +60,6 @@ parse_endpoint(const char *s, size_t len, int family, struct endpoint *ep)
 	return 0;
 }
 
-static bool
-keep(const struct sock_filter *f, int family, unsigned state, uint16_t port)
-{
-	if (f == NULL)
-		return true;
-	if ((family == AF_INET && !f->v4) || (family == AF_INET6 && !f->v6))
-		return false;
-	if (state >= 32 || !(f->states & (1u << state)))
-		return false;
-	return port >= f->port_lo && port <= f->port_hi;
-}
-
 int
 procnet_parse(const char *buf, size_t len, enum proto proto, int family,
     const struct sock_filter *f, struct snap *snap, struct door_err *e)
@@ -106,7 +94,7 @@ procnet_parse(const char *buf, size_t len, enum proto proto, int family,
 		    num_parse_u64(fv[9], fl[9], 0, UINT64_MAX, &inode) != 0)
 			return err_set(e, DOOR_SYSTEM, "/proc/net line %zu is "
 			    "malformed", lineno);
-		if (!keep(f, family, (unsigned)st, local.port))
+		if (!sock_filter_keep(f, family, (unsigned)st, local.port))
 			continue;
 		k = snap_add_sock(snap);
 		if (k == NULL)
