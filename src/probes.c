@@ -128,7 +128,8 @@ probes_describe(const struct probe_result *r, char *buf, size_t size)
 		ADD(" %s", r->id.version);
 	if (r->http_status && strstr(r->id.detail, "HTTP ") == NULL)
 		ADD(", HTTP %d", r->http_status);
-	if (r->tls)
+	if (r->tls && strstr(r->id.detail, "TLS") == NULL &&
+	    strstr(r->id.product, "TLS") == NULL)
 		ADD(", TLS%s%s", r->tls_version[0] ? " " : "", r->tls_version);
 	if (r->id.detail[0])
 		ADD(", %s", r->id.detail);

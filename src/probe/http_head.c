@@ -157,6 +157,12 @@ product(const struct probe_http *h, const struct heads *x, const char *body,
 		else
 			strcpy(id->product, "Python WSGIServer");
 		version_of(sv, "Python/", id);
+		if (strcmp(id->product, "Django") == 0 && id->version[0]) {
+			/* the header names Python's version, not Django's */
+			snprintf(id->detail, sizeof id->detail, "on Python %s",
+			    id->version);
+			id->version[0] = '\0';
+		}
 	} else if (has(sv, "SimpleHTTP/")) {
 		strcpy(id->product, "Python http.server");
 		version_of(sv, "Python/", id);
