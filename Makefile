@@ -18,7 +18,7 @@ CFLAGS   ?=
 CPPFLAGS += -D_GNU_SOURCE -DDOOR_VERSION='"$(VERSION)"' -Isrc -I$(O)/gen
 ALL_CFLAGS = -std=c17 $(WARN) $(OPT) $(SAN_FLAGS) $(CFLAGS)
 LIBS_linux = -lmnl -lpthread
-LIBS_unsupported =
+LIBS_unsupported = -lpthread
 LDLIBS   = $(LIBS_$(PLATFORM))
 
 ifeq ($(SAN),1)
@@ -31,10 +31,11 @@ OUT_SRC  = $(wildcard src/out/*.c)
 PLAT_SRC = $(wildcard src/platform/$(PLATFORM)/*.c)
 KNOCK_SRC = $(wildcard src/knock/*.c)
 PROBE_SRC = $(wildcard src/probe/*.c)
+URL_SRC  = $(wildcard src/url/*.c)
 CMD_SRC  = src/cmd.c src/doors.c src/card.c src/probes.c \
            $(wildcard src/cmd-*.c)
 LIB_SRC  = $(CORE_SRC) $(OUT_SRC) $(PLAT_SRC) $(KNOCK_SRC) $(PROBE_SRC) \
-           $(CMD_SRC)
+           $(URL_SRC) $(CMD_SRC)
 GEN_SRC  = $(O)/gen/ports.c
 LIB_OBJ  = $(LIB_SRC:%.c=$(O)/%.o) $(O)/gen/ports.o
 DOOR_OBJ = $(O)/src/door.o $(LIB_OBJ)
@@ -96,7 +97,7 @@ FUZZ_LIB_SRC = $(CORE_SRC) $(OUT_SRC) \
                src/platform/linux/diag_parse.c \
                src/platform/linux/procnet_parse.c \
                src/platform/linux/proc_parse.c \
-               src/knock/http_parse.c \
+               src/knock/http_parse.c src/url/parse.c \
                $(filter-out src/probe/probe.c,$(PROBE_SRC))
 
 fuzz-build:

@@ -34,7 +34,7 @@ done
 
 # libc6-dev is only a Recommends of gcc: list it so a --no-install-recommends
 # setup still gets the C headers.
-pkgs_build="gcc libc6-dev make pkg-config libmnl-dev"
+pkgs_build="gcc libc6-dev make pkg-config libmnl-dev libcurl4-openssl-dev"
 # nginx: in bookworm "nginx" is the real server (nginx-core was folded into it;
 # nginx-light is only nginx + an extra module), so install plain nginx.
 # util-linux: setpriv, runuser; procps: ps, pgrep; psmisc: fuser; iproute2: ss.

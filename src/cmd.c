@@ -16,6 +16,7 @@ const struct cmd_entry *const cmd_table[] = {
 	&cmd_kill_entry, &cmd_explain_entry,
 	&cmd_probe_entry,
 	&cmd_known_entry,
+	&cmd_url_entry,
 	NULL,
 };
 

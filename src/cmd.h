@@ -63,5 +63,6 @@ extern const struct cmd_entry cmd_kill_entry;
 extern const struct cmd_entry cmd_explain_entry;
 extern const struct cmd_entry cmd_probe_entry;
 extern const struct cmd_entry cmd_known_entry;
+extern const struct cmd_entry cmd_url_entry;
 
 #endif

@@ -13,4 +13,11 @@ v=$("$dir/prefix/bin/door" --version)
 check_match "the installed door runs" '^door [0-9]' "$v"
 check_eq "the installed man page is the tree's" "$(cat "$REPO_ROOT/door.1")" "$(cat "$dir/prefix/share/man/man1/door.1")"
 
+# libcurl (and the thirty libraries it brings) is loaded only by door url
+if command -v ldd >/dev/null; then
+	check_eq "door does not load libcurl at start" "0" "$(ldd "$DOOR" | grep -c libcurl)"
+else
+	skip "libcurl not loaded at start" "ldd is not installed"
+fi
+
 finish
