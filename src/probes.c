@@ -43,17 +43,17 @@ int
 probes_run(const struct snap *s, const size_t *socks, size_t n,
     uint32_t timeout_ms, struct probe_door **out, struct door_err *e)
 {
-	struct probe_door *d, **todo;
+	struct probe_door *d, **pending;
 	struct probe_door *packed;
-	size_t             ntodo = 0;
+	size_t             npending = 0;
 	struct probe_opts  o;
 
 	*out = NULL;
 	d = calloc(n ? n : 1, sizeof *d);
-	todo = calloc(n ? n : 1, sizeof *todo);
-	if (d == NULL || todo == NULL) {
+	pending = calloc(n ? n : 1, sizeof *pending);
+	if (d == NULL || pending == NULL) {
 		free(d);
-		free(todo);
+		free(pending);
 		return err_set(e, DOOR_SYSTEM, "out of memory");
 	}
 	for (size_t i = 0; i < n; i++) {
@@ -76,29 +76,29 @@ probes_run(const struct snap *s, const size_t *socks, size_t n,
 			hint = s->procs[s->owners[k->owner_first].proc].name;
 		probe_door_init(&d[i], (struct sockaddr *)&ss, len, 0, host,
 		    hint);
-		todo[ntodo++] = &d[i];
+		pending[npending++] = &d[i];
 	}
 	/* probe_run wants an array: probe copies, then put the answers back */
-	packed = calloc(ntodo ? ntodo : 1, sizeof *packed);
+	packed = calloc(npending ? npending : 1, sizeof *packed);
 	if (packed == NULL) {
 		free(d);
-		free(todo);
+		free(pending);
 		return err_set(e, DOOR_SYSTEM, "out of memory");
 	}
-	for (size_t i = 0; i < ntodo; i++)
-		packed[i] = *todo[i];
+	for (size_t i = 0; i < npending; i++)
+		packed[i] = *pending[i];
 	memset(&o, 0, sizeof o);
 	o.timeout_ms = timeout_ms;
-	if (ntodo > 0 && probe_run(packed, ntodo, &o, e) != 0) {
+	if (npending > 0 && probe_run(packed, npending, &o, e) != 0) {
 		free(packed);
 		free(d);
-		free(todo);
+		free(pending);
 		return -1;
 	}
-	for (size_t i = 0; i < ntodo; i++)
-		*todo[i] = packed[i];
+	for (size_t i = 0; i < npending; i++)
+		*pending[i] = packed[i];
 	free(packed);
-	free(todo);
+	free(pending);
 	*out = d;
 	return 0;
 }
