@@ -63,6 +63,25 @@ start_tls() {
         -cert "$dir/cert.pem" -key "$dir/key.pem" -www -quiet
 }
 
+# start_apache PORT: Debian's apache2 with a minimal config of our own
+# (mpm_event, a document root in a temp dir), in the foreground.
+start_apache() {
+    local port=$1 dir m=/usr/lib/apache2/modules
+    [ -x /usr/sbin/apache2 ] || { echo "apache2 not installed (scripts/deps.sh test)"; return 2; }
+    dir=$(mk_tmpdir apache) || return 1
+    mkdir -p "$dir/www" && echo "door test apache" >"$dir/www/index.html"
+    printf '%s\n' "ServerRoot $dir" \
+        "LoadModule mpm_event_module $m/mod_mpm_event.so" \
+        "LoadModule authz_core_module $m/mod_authz_core.so" \
+        "LoadModule dir_module $m/mod_dir.so" \
+        "Listen 127.0.0.1:$port" "ServerName localhost" \
+        "PidFile $dir/apache2.pid" "ErrorLog $dir/error.log" \
+        "DocumentRoot $dir/www" "User www-data" "Group www-data" \
+        "DefaultRuntimeDir $dir" >"$dir/apache2.conf"
+    chmod 755 "$dir" "$dir/www"
+    start_cmd apache2 "$port" "$dir" /usr/sbin/apache2 -f "$dir/apache2.conf" -DFOREGROUND
+}
+
 # start_django PORT: a fresh project's runserver (its welcome page).
 start_django() {
     local port=$1 dir
@@ -197,6 +216,11 @@ p=$(free_port)
 if try_start tls start_tls "$p"; then
     probe_case "openssl s_server" "$p" tls '^TLS$' '^1\.3$'
     check_match "tls: the tls key holds the version" '"tls": "1.3"' "$DOOR_OUT"
+fi
+
+p=$(free_port)
+if try_start apache start_apache "$p"; then
+    probe_case apache "$p" http '^Apache' '^2\.4\.[0-9]+$'
 fi
 
 p=$(free_port)

@@ -275,4 +275,61 @@ else
     fail "silent server starts"
 fi
 
+# ------------------------------------------------------------ docker-proxy
+# A real forwarder that is what docker-proxy is to door: a process named
+# docker-proxy with its arguments, holding the host port and passing every
+# connection to the "container" address (127.0.0.2 here).
+
+bp=$(free_port); fp=$(free_port)
+backend=$(start_http_server "$bp" 127.0.0.2) || fail "start the container's server"
+d=$(mk_tmpdir proxy)
+cat >"$d/proxy.py" <<'PYEOF'
+import ctypes, socket, sys, threading
+ctypes.CDLL(None).prctl(15, b"docker-proxy", 0, 0, 0)   # PR_SET_NAME
+a = dict(zip(sys.argv[1::2], sys.argv[2::2]))
+dst = (a["-container-ip"], int(a["-container-port"]))
+srv = socket.socket()
+srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+srv.bind((a["-host-ip"], int(a["-host-port"])))
+srv.listen(64)
+def pipe(x, y):
+    try:
+        while True:
+            b = x.recv(65536)
+            if not b:
+                break
+            y.sendall(b)
+    except OSError:
+        pass
+    for s in (x, y):
+        try:
+            s.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+while True:
+    c, _ = srv.accept()
+    try:
+        u = socket.create_connection(dst, timeout=2)
+    except OSError:
+        c.close()
+        continue
+    threading.Thread(target=pipe, args=(c, u), daemon=True).start()
+    threading.Thread(target=pipe, args=(u, c), daemon=True).start()
+PYEOF
+if start_cmd docker-proxy "$fp" "$d" "$PY" "$d/proxy.py" -proto tcp \
+    -host-ip 127.0.0.1 -host-port "$fp" -container-ip 127.0.0.2 \
+    -container-port "$bp" >/dev/null; then
+    run_door url "http://127.0.0.1:$fp/"
+    check_eq "docker-proxy: the page loads (exit 0)" 0 "$DOOR_RC"
+    check_match "docker-proxy: names the container and that it answers" \
+        "docker-proxy forwards port $fp to the container at 127\\.0\\.0\\.2:$bp, which answers" "$DOOR_OUT"
+    stop_server "$backend" >/dev/null 2>&1
+    run_door url --timeout 3s "http://127.0.0.1:$fp/"
+    check_eq "docker-proxy, container down: exit 1" 1 "$DOOR_RC"
+    check_match "docker-proxy, container down: says the container does not answer" \
+        "container at 127\\.0\\.0\\.2:$bp, which does not answer" "$DOOR_OUT"
+else
+    fail "docker-proxy stand-in starts"
+fi
+
 finish
