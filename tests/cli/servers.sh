@@ -159,6 +159,20 @@ stop_server() {
 
 # ------------------------------------------------------------ servers
 
+# start_cmd KIND PORT DIR CMD...: a server of a test's own, started the way
+# the functions below start theirs (own process group, cleanup at exit,
+# watchdog, bounded wait for the listener; START_T overrides the wait).
+# Prints the pid.
+start_cmd() {
+    local kind=$1 port=$2 dir=$3 pid
+    shift 3
+    pid=$(cd "$dir" && _srv_spawn "$dir/server.log" "$@")
+    on_exit_kill "$pid" --group
+    _srv_watchdog "$pid"
+    _srv_wait "$kind" "$pid" "$port" tcp "${START_T:-$SERVER_START_TIMEOUT}" "$dir/server.log" || return 1
+    printf '%s\n' "$pid"
+}
+
 # start_http_server PORT [BIND=127.0.0.1]: python3 -m http.server serving a
 # temp dir containing index.html ("door test page"). BIND may be ::1, :: etc.
 start_http_server() {

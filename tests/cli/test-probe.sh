@@ -13,19 +13,6 @@ need_door
 
 # ------------------------------------------------------------ helpers
 
-# start_cmd KIND PORT DIR CMD...: a server of ours, started like servers.sh
-# starts its own (own process group, cleanup at exit, watchdog, bounded
-# wait for the listener). Prints the pid.
-start_cmd() {
-    local kind=$1 port=$2 dir=$3 pid
-    shift 3
-    pid=$(cd "$dir" && _srv_spawn "$dir/server.log" "$@")
-    on_exit_kill "$pid" --group
-    _srv_watchdog "$pid"
-    _srv_wait "$kind" "$pid" "$port" tcp "${START_T:-$SERVER_START_TIMEOUT}" "$dir/server.log" || return 1
-    printf '%s\n' "$pid"
-}
-
 # start_mariadb PORT: a throwaway MariaDB datadir, root socket auth, TCP on
 # 127.0.0.1 only.
 start_mariadb() {

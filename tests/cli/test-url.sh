@@ -10,18 +10,6 @@
 
 need_door
 
-# start_cmd KIND PORT DIR CMD...: a server of ours, started the way
-# servers.sh starts its own. Prints the pid.
-start_cmd() {
-    local kind=$1 port=$2 dir=$3 pid
-    shift 3
-    pid=$(cd "$dir" && _srv_spawn "$dir/server.log" "$@")
-    on_exit_kill "$pid" --group
-    _srv_watchdog "$pid"
-    _srv_wait "$kind" "$pid" "$port" tcp "$SERVER_START_TIMEOUT" "$dir/server.log" || return 1
-    printf '%s\n' "$pid"
-}
-
 # jq-less JSON reading: json_get EXPR (Python, d is the document).
 json_get() {
     "$PY" -c 'import json,sys; d=json.load(sys.stdin); print(eval(sys.argv[1]))' "$1" <<<"$DOOR_OUT"
