@@ -340,6 +340,18 @@ probe_http(struct ctx *c, bool last, struct probe_id *id, int *v,
 		    sizeof c->d->r.http_server);
 		memcpy(c->d->r.http_powered_by, c->http.powered_by,
 		    sizeof c->d->r.http_powered_by);
+		/* A TLS port of nginx or Apache answers a plain request with
+		 * a 400 that says so: the door speaks TLS. */
+		if (c->http.status == 400 && (probe_find(c->buf, c->len,
+		    "plain HTTP request was sent to HTTPS port") != SIZE_MAX ||
+		    probe_find(c->buf, c->len, "plain HTTP to an SSL-enabled")
+		    != SIZE_MAX)) {
+			c->d->r.tls = true;
+			snprintf(id->detail, sizeof id->detail, "a TLS port: "
+			    "plain HTTP gets 400");
+			memcpy(c->d->r.id.detail, id->detail,
+			    sizeof c->d->r.id.detail);
+		}
 		if (strcmp(id->product, "Ollama") == 0 &&
 		    (n = probe_http_request(req, sizeof req, c->d->host,
 		    "/api/version")) > 0 &&

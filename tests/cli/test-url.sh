@@ -218,6 +218,40 @@ else
     skip "TLS doors" "openssl not installed"
 fi
 
+# nginx with TLS and a self-signed certificate, as a developer sets it up
+if command -v openssl >/dev/null 2>&1 && command -v nginx >/dev/null 2>&1 &&
+    [ "$(id -u)" = 0 ]; then
+    p=$(free_port)
+    d=$(mk_tmpdir nginx-tls)
+    openssl req -x509 -newkey rsa:2048 -nodes -keyout "$d/key.pem" -out "$d/cert.pem" \
+        -days 1 -subj /CN=localhost >/dev/null 2>&1
+    mkdir -p "$d/www" "$d/tmp" && echo "door tls page" >"$d/www/index.html"
+    chmod 755 "$d" "$d/www"
+    printf '%s\n' "daemon off; master_process on; worker_processes 1;" \
+        "pid $d/nginx.pid; error_log $d/error.log;" \
+        "events { worker_connections 64; }" \
+        "http { access_log off; client_body_temp_path $d/tmp;" \
+        " proxy_temp_path $d/tmp; fastcgi_temp_path $d/tmp;" \
+        " uwsgi_temp_path $d/tmp; scgi_temp_path $d/tmp;" \
+        " server { listen 127.0.0.1:$p ssl; root $d/www;" \
+        "  ssl_certificate $d/cert.pem; ssl_certificate_key $d/key.pem; } }" \
+        >"$d/nginx.conf"
+    if start_cmd nginx-tls "$p" "$d" nginx -e "$d/error.log" -p "$d" -c "$d/nginx.conf" >/dev/null; then
+        run_door url "http://127.0.0.1:$p/"
+        check_eq "http on nginx with TLS: exit 1" 1 "$DOOR_RC"
+        check_match "http on nginx with TLS: says use https://" 'http:// on a TLS door: this door wants https://' "$DOOR_OUT"
+        run_door url "https://127.0.0.1:$p/"
+        check_match "nginx self-signed: its own verdict" 'certificate problem: the certificate is self-signed.*--insecure' "$DOOR_OUT"
+        run_door url --insecure "https://127.0.0.1:$p/"
+        check_eq "nginx self-signed with --insecure: loads" 0 "$DOOR_RC"
+        check_match "nginx self-signed with --insecure: the nginx page" 'nginx' "$DOOR_OUT"
+    else
+        fail "nginx with TLS starts"
+    fi
+else
+    skip "nginx with TLS" "needs root, openssl and nginx (scripts/deps.sh test installs them)"
+fi
+
 # ------------------------------------------------------------ Redis
 
 p=$(free_port)
