@@ -138,6 +138,25 @@ label(const struct knock_target *kt, uint16_t port, struct buf *b)
 	buf_printf(b, ":%u", port);
 }
 
+/* "; not the http the process python3 suggested": a clue the answer
+ * contradicted is still worth seeing, next to what contradicted it. */
+static void
+clue_said(const struct probe_result *pr, struct buf *out)
+{
+	const struct probe_clue *cl = &pr->clue;
+
+	if (pr->conf != PROBE_CONF_NONE || cl->conf == PROBE_CONF_NONE)
+		return;
+	buf_adds(out, "; not the ");
+	esc_term(out, cl->service, strlen(cl->service));
+	if (cl->conf == PROBE_CONF_PROCESS) {
+		buf_adds(out, " its process ");
+		esc_term(out, cl->product, strlen(cl->product));
+		buf_adds(out, " suggested");
+	} else
+		buf_adds(out, " the port number suggested");
+}
+
 /* The second column's text: what answered, or why nothing did. */
 static size_t
 service_width(const struct row *r)
@@ -244,7 +263,6 @@ human(const struct cmd_args *a, const struct knock_plan *p,
 			buf_printf(out, "%s  ", sgr_reset(&a->out));
 			pad(out, service_width(r), sw);
 			if (pr->conf == PROBE_CONF_PROCESS) {
-				buf_adds(out, "process ");
 				esc_term(out, pr->id.product,
 				    strlen(pr->id.product));
 				buf_adds(out, " (process); ");
@@ -254,6 +272,7 @@ human(const struct cmd_args *a, const struct knock_plan *p,
 				buf_adds(out, " (usually); ");
 			}
 			esc_term(out, pr->error, strlen(pr->error));
+			clue_said(pr, out);
 		}
 		buf_addc(out, '\n');
 	}
@@ -328,6 +347,17 @@ json_rows(const struct knock_plan *p, const struct row *rows, size_t nrows,
 			json_null(&j);
 		json_opt_str(&j, "detail", pr && pr->conf == PROBE_CONF_PROBE ?
 		    pr->id.detail : NULL);
+		json_key(&j, "clue");
+		if (pr != NULL && pr->clue.conf != PROBE_CONF_NONE) {
+			json_obj_begin(&j);
+			json_key(&j, "service");
+			json_str(&j, pr->clue.service);
+			json_opt_str(&j, "product", pr->clue.product);
+			json_key(&j, "confidence");
+			json_str(&j, probe_conf_name(pr->clue.conf));
+			json_obj_end(&j);
+		} else
+			json_null(&j);
 		json_key(&j, "tls");
 		if (pr != NULL && pr->tls)
 			json_str(&j, pr->tls_version);

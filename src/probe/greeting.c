@@ -98,6 +98,18 @@ text(const char *line, size_t l, const char *service, struct probe_id *id)
 	return PV_YES;
 }
 
+/* True when b[0..n) is the first line (l bytes before its CR LF or LF)
+ * and nothing after it. */
+static bool
+only_line(const char *b, size_t n, size_t l)
+{
+	size_t end = l;
+
+	if (end < n && b[end] == '\r')
+		end++;
+	return end < n && b[end] == '\n' && end + 1 == n;
+}
+
 /* line[0..n) is the start of a line a banner could be. */
 static bool
 starts_banner(const char *line, size_t n)
@@ -158,10 +170,16 @@ probe_greeting_parse(const char *b, size_t n, uint16_t port_hint,
 				svc = "smtp";
 			return text(line, l, svc, id);
 		}
+		/* POP3 and IMAP greet with one line of text after the OK
+		 * (RFC 1939 4, RFC 9051 7.1.1) and then wait for a command:
+		 * a bare "+OK" or more lines behind it is something else
+		 * (RESP, for one, also starts with "+OK") */
 		if (lines == 0 && l >= 3 && memcmp(line, "+OK", 3) == 0)
-			return text(line, l, "pop3", id);
+			return l > 4 && line[3] == ' ' && only_line(b, n, l) ?
+			    text(line, l, "pop3", id) : PV_NO;
 		if (lines == 0 && l >= 4 && memcmp(line, "* OK", 4) == 0)
-			return text(line, l, "imap", id);
+			return l > 5 && line[4] == ' ' && only_line(b, n, l) ?
+			    text(line, l, "imap", id) : PV_NO;
 		/* only SSH may send lines first, and only text ones */
 		if (lines == 0 && (l < 1 || (unsigned char)line[0] < 0x20))
 			return PV_NO;

@@ -108,6 +108,11 @@ version_of(const char *s, const char *word, struct probe_id *id)
 	probe_copy(id->version, sizeof id->version, s + at, e - at);
 }
 
+/* What mongod answers to an HTTP request on its driver port (since 3.6,
+ * when its HTTP interface went away). */
+#define MONGO_OVER_HTTP "It looks like you are trying to access MongoDB " \
+	"over HTTP on the native driver port."
+
 static bool
 has(const char *s, const char *needle)
 {
@@ -141,7 +146,16 @@ product(const struct probe_http *h, const struct heads *x, const char *body,
 		strcpy(id->product, "Elasticsearch");
 		probe_json_str(body, bn, "number", id->version,
 		    sizeof id->version);
-	} else if (has(sv, "uvicorn"))
+	} else if (probe_find(body, bn, MONGO_OVER_HTTP) == 0) {
+		/* mongod's native port, asked in HTTP: not a web server */
+		strcpy(id->service, "mongodb");
+		strcpy(id->product, "MongoDB");
+	} else if (probe_find(body, bn, "<HTML><BODY BGCOLOR=\"#ffffff\">\n"
+	    "<pre>\n\ns_server ") == 0)
+		/* openssl s_server -www: no Server header; its page starts
+		 * with its own command line */
+		strcpy(id->product, "OpenSSL s_server");
+	else if (has(sv, "uvicorn"))
 		strcpy(id->product, "uvicorn");
 	else if (has(sv, "Werkzeug/")) {
 		strcpy(id->product, "Werkzeug (Flask)");

@@ -66,7 +66,8 @@ struct probe_http {
  * PROBE_HTTP_BODY_MAX bytes of it) are in; with closed (the server hung
  * up) whatever came is final. Identifies the product from headers and
  * body markers (Next.js, Express, Vite, Django, uvicorn, Werkzeug, nginx,
- * Apache, Jupyter, Ollama, Elasticsearch...). */
+ * Apache, Jupyter, Ollama, Elasticsearch, openssl s_server -www, and
+ * MongoDB's canned answer to HTTP, which makes the service "mongodb"). */
 #define PROBE_HTTP_BODY_MAX	16384
 int	probe_http_parse(const char *b, size_t n, bool closed,
 	    struct probe_http *, struct probe_id *);
@@ -105,5 +106,27 @@ int	probe_tls_parse(const uint8_t *b, size_t n, struct probe_id *);
 
 /* memcached.c: "VERSION 1.6.18\r\n", the answer to "version\r\n". */
 int	probe_memcached_parse(const char *b, size_t n, struct probe_id *);
+
+/* mongo.c: MongoDB. hello and buildInfo, each {CMD: 1, $db: "admin"} in
+ * an OP_MSG with the caller's request_id; the request's length, or -1
+ * when size is too small. */
+int	probe_mongo_hello(uint8_t *buf, size_t size, int32_t request_id);
+int	probe_mongo_buildinfo(uint8_t *buf, size_t size, int32_t request_id);
+/* The reply to hello: OP_MSG, or OP_REPLY from a server older than 3.6,
+ * answering request_id. Any well-formed reply (a BSON document with ok,
+ * or an old server's $err) is MongoDB: product "MongoDB" or "MongoDB
+ * mongos", detail "standalone", "mongos", "replica set NAME, primary" (or
+ * secondary, arbiter), or the server's errmsg when ok is 0. version is
+ * only the release line that maxWireVersion implies ("7.0" for 21): the
+ * wire protocol's, not the build's, so 7.0.2 and 7.0.14 both say "7.0",
+ * and a wire version newer than door knows says nothing. buildInfo tells
+ * the real version. */
+int	probe_mongo_parse(const uint8_t *b, size_t n, int32_t request_id,
+	    struct probe_id *);
+/* The reply to buildInfo: version "7.0.14"; when the server wants a login
+ * first (code 13, Unauthorized), no version and detail "auth required
+ * for buildInfo". */
+int	probe_mongo_buildinfo_parse(const uint8_t *b, size_t n,
+	    int32_t request_id, struct probe_id *);
 
 #endif

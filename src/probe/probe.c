@@ -18,12 +18,18 @@
 #include "knock/engine.h"
 #include "knock/http.h"
 #include "knock/resolve.h"
+#include "probe/https.h"
 #include "probe/probe.h"
 
 enum kind {
 	K_GREETING, K_HTTP, K_OLLAMA, K_TLS, K_REDIS, K_REDIS_INFO, K_PG_SSL,
-	K_PG_STARTUP, K_MEMCACHED,
+	K_PG_STARTUP, K_MEMCACHED, K_HTTPS, K_MONGO, K_MONGO_INFO,
 };
+#define K_COUNT		(K_MONGO_INFO + 1)
+
+/* Our requestIDs: a MongoDB reply must carry its request's in responseTo. */
+#define MONGO_HELLO_ID	1
+#define MONGO_INFO_ID	2
 
 /* One door being probed. */
 struct ctx {
@@ -37,6 +43,8 @@ struct ctx {
 	int                conn_err;    /* errno of a failed connect */
 	struct probe_http  http;
 	bool               pg_tls;
+	unsigned           dialed;      /* connections that were accepted */
+	unsigned           hangups;     /* ...and closed before one byte */
 };
 
 static uint64_t
@@ -151,6 +159,7 @@ verdict(struct ctx *c, enum kind k, bool final, struct probe_id *id)
 			return v;
 		return probe_greeting_parse(b, n, c->port, id);
 	case K_HTTP:
+	case K_HTTPS:   /* the same reply, read over TLS by probe_tls */
 		return probe_http_parse(b, n, final, &c->http, id);
 	case K_OLLAMA: {
 		struct probe_http h;
@@ -177,6 +186,10 @@ verdict(struct ctx *c, enum kind k, bool final, struct probe_id *id)
 		return probe_pg_parse(u, n, id);
 	case K_MEMCACHED:
 		return probe_memcached_parse(b, n, id);
+	case K_MONGO:
+		return probe_mongo_parse(u, n, MONGO_HELLO_ID, id);
+	case K_MONGO_INFO:
+		return probe_mongo_buildinfo_parse(u, n, MONGO_INFO_ID, id);
 	}
 	return PV_NO;
 }
@@ -188,7 +201,7 @@ record(const struct ctx *c, enum kind k)
 {
 	static const char *const names[] = { "greeting", "http", "ollama",
 	    "tls", "redis-ping", "redis-info", "pg-ssl", "pg-startup",
-	    "memcached" };
+	    "memcached", "https", "mongo-hello", "mongo-buildinfo" };
 	const char *dir = getenv("DOOR_PROBE_RECORD");
 	char        path[4096];
 	FILE       *f;
@@ -241,6 +254,9 @@ exchange(struct ctx *c, enum kind k, const void *req, size_t reqlen,
 	}
 	if (v == PV_MORE && c->len > 0)
 		v = verdict(c, k, true, id);
+	c->dialed++;
+	if (c->closed && c->len == 0)
+		c->hangups++;
 	if (k == K_PG_STARTUP && v == PV_YES && id->detail[0] == 'n')
 		send_all(fd, "X\0\0\0\4", 5, until);   /* Terminate, politely */
 	c->budget -= c->len;
@@ -322,12 +338,45 @@ probe_pg(struct ctx *c, bool last, struct probe_id *id, int *v)
 		*v = PV_NO;
 }
 
+/* hello, then buildInfo: hello's reply proves MongoDB and says its
+ * release line (the wire version); buildInfo, which servers answer before
+ * a login, the exact version. Neither changes anything. */
+static void
+probe_mongo(struct ctx *c, bool last, struct probe_id *id, int *v)
+{
+	struct probe_id info;
+	uint8_t         req[128];
+	int             n = probe_mongo_hello(req, sizeof req, MONGO_HELLO_ID);
+	size_t          dl;
+
+	*v = n > 0 ? exchange(c, K_MONGO, req, (size_t)n, slice(c, last), id) :
+	    PV_NO;
+	if (*v != PV_YES)
+		return;
+	identified(c, id);
+	n = probe_mongo_buildinfo(req, sizeof req, MONGO_INFO_ID);
+	if (n <= 0 || exchange(c, K_MONGO_INFO, req, (size_t)n, c->deadline,
+	    &info) != PV_YES)
+		return;
+	if (info.version[0] != '\0')
+		memcpy(c->d->r.id.version, info.version,
+		    sizeof c->d->r.id.version);
+	else if (info.detail[0] != '\0' &&
+	    (dl = strlen(c->d->r.id.detail)) + strlen(info.detail) + 3 <
+	    sizeof c->d->r.id.detail)
+		snprintf(c->d->r.id.detail + dl, sizeof c->d->r.id.detail - dl,
+		    "%s%s", dl > 0 ? "; " : "", info.detail);
+}
+
+static void	probe_tls(struct ctx *, bool, struct probe_id *, int *);
+
 static void
 probe_http(struct ctx *c, bool last, struct probe_id *id, int *v,
     bool *redis_next)
 {
 	char            req[HTTP_REQUEST_MAX];
 	int             n = probe_http_request(req, sizeof req, c->d->host, "/");
+	int             tv;
 	struct probe_id tmp;
 
 	if (n < 0)
@@ -351,6 +400,19 @@ probe_http(struct ctx *c, bool last, struct probe_id *id, int *v,
 			    "plain HTTP gets 400");
 			memcpy(c->d->r.id.detail, id->detail,
 			    sizeof c->d->r.id.detail);
+			/* what is behind the TLS: the page, not the 400 */
+			probe_tls(c, last, &tmp, &tv);
+		}
+		if (strcmp(id->service, "mongodb") == 0) {
+			/* mongod's answer to HTTP: now ask it in its own tongue
+			 * for its version (the HTTP identification stands if
+			 * that fails) */
+			struct probe_result was = c->d->r;
+
+			probe_mongo(c, last, &tmp, &tv);
+			if (tv != PV_YES)
+				c->d->r = was;
+			return;
 		}
 		if (strcmp(id->product, "Ollama") == 0 &&
 		    (n = probe_http_request(req, sizeof req, c->d->host,
@@ -370,19 +432,65 @@ probe_http(struct ctx *c, bool last, struct probe_id *id, int *v,
 	}
 }
 
+/*
+ * Our ClientHello proves TLS; then, with the time left, one GET / over
+ * TLS (libcurl, https.c) says what is behind it, as nmap's ssl/http does:
+ * an HTTP reply makes the door "http" with its product, r.tls and the
+ * version the ClientHello saw. A TLS server that does not speak HTTP
+ * (openssl s_server without -www), or no time left, or no libcurl:
+ * the door stays "tls", as the ClientHello found it, or stays what a
+ * probe before found (nginx's 400 to plain HTTP on a TLS port), now with
+ * the TLS version.
+ */
 static void
 probe_tls(struct ctx *c, bool last, struct probe_id *id, int *v)
 {
-	uint8_t hello[512];
-	char    sni[PROBE_HOST_MAX];
-	int     n;
+	struct probe_result was = c->d->r;
+	uint8_t             hello[512];
+	char                sni[PROBE_HOST_MAX], why[PROBE_DETAIL_MAX];
+	struct probe_id     web;
+	size_t              got = 0;
+	int                 n;
 
 	probe_copy(sni, sizeof sni, c->d->host, strlen(c->d->host));
 	n = probe_tls_hello(hello, sizeof hello, sni);
 	*v = n > 0 ? exchange(c, K_TLS, hello, (size_t)n, slice(c, last), id) :
 	    PV_NO;
-	if (*v == PV_YES)
-		identified(c, id);
+	if (*v != PV_YES)
+		return;
+	identified(c, id);
+	c->len = 0;
+	if (now_ms() < c->deadline && c->budget > 0 &&
+	    probe_https_get((struct sockaddr *)&c->d->addr, c->d->len,
+	    c->d->host, c->deadline, c->buf, c->budget, &got, why,
+	    sizeof why) == 0) {
+		c->len = got;
+		c->budget -= got;
+		record(c, K_HTTPS);
+	}
+	/* the transfer is over: what came is all there is (final) */
+	if (c->len == 0 || verdict(c, K_HTTPS, true, &web) != PV_YES) {
+		if (was.conf == PROBE_CONF_PROBE) {
+			c->d->r = was;
+			c->d->r.tls = true;
+			memcpy(c->d->r.tls_version, id->version,
+			    sizeof c->d->r.tls_version);
+		}
+		return;
+	}
+	identified(c, &web);
+	c->d->r.tls = true;
+	memcpy(c->d->r.tls_version, id->version, sizeof c->d->r.tls_version);
+	c->d->r.http_status = c->http.status;
+	memcpy(c->d->r.http_server, c->http.server,
+	    sizeof c->d->r.http_server);
+	memcpy(c->d->r.http_powered_by, c->http.powered_by,
+	    sizeof c->d->r.http_powered_by);
+	/* "HTTP 200 over TLS 1.3": door probe's line shows the detail, not
+	 * r.tls */
+	snprintf(c->d->r.id.detail, sizeof c->d->r.id.detail,
+	    "%.96s over TLS%s%.16s", web.detail, id->version[0] ? " " : "",
+	    id->version);
 }
 
 static bool
@@ -391,18 +499,39 @@ done(const struct ctx *c)
 	return c->d->r.conf == PROBE_CONF_PROBE;
 }
 
+/* What the hint, else the port table, suggests: r.clue. */
+static void
+note_clue(struct probe_door *d, const struct known_port *kp)
+{
+	struct probe_clue *cl = &d->r.clue;
+	const char        *s;
+
+	if ((s = probe_service_of_process(d->hint)) != NULL) {
+		cl->conf = PROBE_CONF_PROCESS;
+		probe_copy(cl->service, sizeof cl->service, s, strlen(s));
+		probe_copy(cl->product, sizeof cl->product, d->hint,
+		    strlen(d->hint));
+	} else if (kp != NULL) {
+		cl->conf = PROBE_CONF_USUALLY;
+		probe_copy(cl->service, sizeof cl->service, kp->name,
+		    strlen(kp->name));
+		probe_copy(cl->product, sizeof cl->product, kp->usually,
+		    strlen(kp->usually));
+	}
+}
+
 static void
 probe_one(struct probe_door *d, uint32_t timeout_ms, char *buf)
 {
 	const struct known_port *kp = NULL;
 	struct ctx               c;
 	struct probe_id          id;
-	enum kind                order[5] = { K_HTTP, K_TLS, K_REDIS, K_PG_SSL,
-					      K_MEMCACHED };
+	enum kind                order[6] = { K_HTTP, K_TLS, K_REDIS, K_PG_SSL,
+					      K_MEMCACHED, K_MONGO };
 	const char              *want;
 	uint64_t                 t0 = now_us(), greet;
-	bool                     redis_next = false, tried[K_MEMCACHED + 1];
-	size_t                   norder = 5, talker = 0;
+	bool                     redis_next = false, tried[K_COUNT];
+	size_t                   norder = 6, talker = 0;
 	int                      v;
 
 	memset(&d->r, 0, sizeof d->r);
@@ -416,13 +545,14 @@ probe_one(struct probe_door *d, uint32_t timeout_ms, char *buf)
 	    ((struct sockaddr_in6 *)&d->addr)->sin6_port);
 	c.deadline = now_ms() + timeout_ms;
 	want = clue(&c, &kp);
+	note_clue(d, kp);
 	/* the clue's probe first; a door the clues call Redis gets no HTTP
 	 * (Redis takes a GET for an attack and logs it) */
 	for (size_t i = 0; want != NULL && i < norder; i++) {
 		enum kind k = order[i];
 		const char *s = k == K_HTTP ? "http" : k == K_TLS ? "tls" :
 		    k == K_REDIS ? "redis" : k == K_PG_SSL ? "postgresql" :
-		    "memcached";
+		    k == K_MONGO ? "mongodb" : "memcached";
 
 		if (strcmp(s, want) == 0) {
 			memmove(order + 1, order, i * sizeof order[0]);
@@ -489,9 +619,12 @@ probe_one(struct probe_door *d, uint32_t timeout_ms, char *buf)
 			break;
 		case K_MEMCACHED:
 			v = exchange(&c, K_MEMCACHED, "version\r\n", 9,
-			    c.deadline, &id);
+			    slice(&c, last), &id);
 			if (v == PV_YES)
 				identified(&c, &id);
+			break;
+		case K_MONGO:
+			probe_mongo(&c, last, &id, &v);
 			break;
 		default:
 			break;
@@ -518,23 +651,27 @@ out:
 			snprintf(d->r.error, sizeof d->r.error, "it answered "
 			    "(%zu bytes), but to no probe in a way door knows",
 			    d->r.bytes);
+		else if (c.dialed > 0 && c.hangups == c.dialed)
+			snprintf(d->r.error, sizeof d->r.error, "it accepts, "
+			    "then hangs up without a byte (%u of %u "
+			    "connections): tcpwrapped", c.hangups, c.dialed);
 		else
 			snprintf(d->r.error, sizeof d->r.error, "no answer to "
 			    "any probe within %u ms", timeout_ms);
 	}
-	/* not proven: say what the clues suggest, and from where */
-	if ((want = probe_service_of_process(d->hint)) != NULL) {
-		d->r.conf = PROBE_CONF_PROCESS;
-		probe_copy(d->r.id.service, sizeof d->r.id.service, want,
-		    strlen(want));
-		probe_copy(d->r.id.product, sizeof d->r.id.product, d->hint,
-		    strlen(d->hint));
-	} else if (kp != NULL) {
-		d->r.conf = PROBE_CONF_USUALLY;
-		probe_copy(d->r.id.service, sizeof d->r.id.service, kp->name,
-		    strlen(kp->name));
-		probe_copy(d->r.id.product, sizeof d->r.id.product,
-		    kp->usually, strlen(kp->usually));
+	/* An answer in no protocol door knows, or a hang-up every time, is
+	 * evidence against the clue: an HTTP server would have answered the
+	 * GET. Silence is not evidence (a dev server can be busy compiling):
+	 * then the clue stands, with its own, weaker confidence. */
+	if (talker > 0 || d->r.bytes > 0 ||
+	    (c.dialed > 0 && c.hangups == c.dialed))
+		return;
+	if (d->r.clue.conf != PROBE_CONF_NONE) {
+		d->r.conf = d->r.clue.conf;
+		memcpy(d->r.id.service, d->r.clue.service,
+		    sizeof d->r.id.service);
+		memcpy(d->r.id.product, d->r.clue.product,
+		    sizeof d->r.id.product);
 	}
 }
 

@@ -27,6 +27,15 @@ enum probe_conf {
 	PROBE_CONF_PROBE,     /* the service answered */
 };
 
+/* What the clues said before any byte was sent: the owner's process name,
+ * else the port table. Kept whatever the probe then found, so the output
+ * can show the clue beside the proof, or beside what contradicted it. */
+struct probe_clue {
+	enum probe_conf conf;           /* PROCESS, USUALLY or NONE */
+	char            service[PROBE_SERVICE_MAX];
+	char            product[PROBE_PRODUCT_MAX];
+};
+
 struct probe_result {
 	enum probe_conf conf;
 	struct probe_id id;             /* service/product/version/detail */
@@ -40,6 +49,7 @@ struct probe_result {
 	int             err;            /* errno when the door would not
 					   even connect (ECONNREFUSED...) */
 	char            error[PROBE_DETAIL_MAX];  /* "" when identified */
+	struct probe_clue clue;
 };
 
 struct probe_door {
@@ -74,8 +84,11 @@ void	probe_door_init(struct probe_door *, const struct sockaddr *addr,
  * Redis; no command that changes a server's state. Everything within
  * timeout_ms and PROBE_READ_MAX bytes per door.
  * Each door ends with r.conf PROBE_CONF_PROBE (identified) or with
- * r.error saying why not; r.conf USUALLY/PROCESS then say what the port
- * table or the hint suggest (r.id.service/product from them).
+ * r.error saying why not. Then: when the door answered, but in no protocol
+ * door knows (junk, or a hang-up on every connection), the answer itself
+ * contradicts the clue and r.conf is PROBE_CONF_NONE ("unknown"); when it
+ * said nothing at all, the clue stands, unproven: r.conf USUALLY/PROCESS
+ * and r.id.service/product from it. r.clue always holds the clue.
  * Returns -1 (and e) only when the machine fails (threads, memory).
  */
 int	probe_run(struct probe_door *, size_t n, const struct probe_opts *,

@@ -1,11 +1,12 @@
-/* curl_dl.c - libcurl, loaded only when door url runs.
+/* curl_dl.c - libcurl, loaded only when door url runs, or when a probe
+ * finds a TLS door and asks what speaks behind the TLS (probe/https.c).
  *
  * Linking libcurl made every door command load some thirty libraries
  * (TLS, Kerberos, LDAP, IDN...) at start: milliseconds and megabytes that
  * door ls, run a hundred times a day, should not pay. So door defines the
- * few libcurl functions door url calls, and each finds the real one in
+ * few libcurl functions it calls, and each finds the real one in
  * libcurl.so.4 the first time it is needed. Without libcurl, door url says
- * so and every other command works as before.
+ * so, a TLS door stays "tls", and every other command works as before.
  */
 #define CURL_DISABLE_TYPECHECK  /* we define curl_easy_setopt ourselves */
 #include <dlfcn.h>
@@ -32,6 +33,8 @@ static struct {
 } c;
 
 static pthread_once_t once = PTHREAD_ONCE_INIT;
+static pthread_once_t started = PTHREAD_ONCE_INIT;
+static char           start_why[160];   /* "" once curl_global_init ran */
 
 /* dlsym returns void *; POSIX guarantees it converts to a function. */
 #define SYM(field, name) do {						\
@@ -77,6 +80,30 @@ const char *
 curl_dl_error(void)
 {
 	return ready() ? NULL : c.why;
+}
+
+/* curl_global_init is not thread-safe in every libcurl door may meet
+ * (before 7.84 it is not), and curl_easy_init calls it when nobody did:
+ * the probe threads must find it done, exactly once. */
+static void
+start(void)
+{
+	CURLcode rc;
+
+	if (!ready()) {
+		snprintf(start_why, sizeof start_why, "%s", c.why);
+		return;
+	}
+	if ((rc = c.global_init(CURL_GLOBAL_DEFAULT)) != CURLE_OK)
+		snprintf(start_why, sizeof start_why, "libcurl would not start "
+		    "(curl_global_init: %d)", (int)rc);
+}
+
+const char *
+curl_dl_start(void)
+{
+	pthread_once(&started, start);
+	return start_why[0] != '\0' ? start_why : NULL;
 }
 
 CURLcode

@@ -135,6 +135,11 @@ json_field() {
     "$PY" -c 'import json,sys; v=json.loads(sys.argv[1])[0][sys.argv[2]]; print("" if v is None else v)' "$DOOR_OUT" "$1" 2>/dev/null
 }
 
+# jq_py CODE: runs python CODE with d = the JSON in $DOOR_OUT.
+jq_py() {
+    "$PY" -c 'import json,sys; d=json.loads(sys.argv[1]); exec(sys.argv[2])' "$DOOR_OUT" "$1" 2>&1
+}
+
 # probe_case NAME PORT SERVICE PRODUCT_REGEX [VERSION_REGEX]: door probe
 # --json on one door: exit 0, the service, product and version expected.
 probe_case() {
@@ -201,7 +206,8 @@ fi
 
 p=$(free_port)
 if try_start tls start_tls "$p"; then
-    probe_case "openssl s_server" "$p" tls '^TLS$' '^1\.3$'
+    # -www: a web page behind the TLS (the raw TLS case: test-probe-tls.sh)
+    probe_case "openssl s_server -www" "$p" http '^OpenSSL s_server$'
     check_match "tls: the tls key holds the version" '"tls": "1.3"' "$DOOR_OUT"
 fi
 
@@ -281,6 +287,9 @@ if start_silent "$p" >/dev/null; then
     ms=$(( ($(date +%s%N) - t0) / 1000000 ))
     check_eq "silent door: exit 1" 1 "$DOOR_RC"
     check_match "silent door: an error says so" '"error": "no answer to any probe' "$DOOR_OUT"
+    # silence is no evidence against the clue: it stands, labelled weaker
+    check_eq "silent door: the process clue stands, as a clue" "http process" \
+        "$(jq_py 'o=d[0]; print(o["service"], o["confidence"])')"
     check "silent door: back within the timeout (${ms} ms)" test "$ms" -lt 1800
     check "silent door: it took most of the timeout (${ms} ms)" test "$ms" -ge 900
 else
@@ -296,8 +305,36 @@ if start_py_listener "$p" 127.0.0.1 --banner '\x00\xff\x1b[31m\x13\x7fgarbage\x0
     check_nomatch "garbage banner: no escape byte reaches the terminal" $'\e' "$DOOR_OUT"
     run_door probe "127.0.0.1:$p" --json
     check "garbage banner: valid JSON" "$PY" -c 'import json,sys; json.loads(sys.argv[1])' "$DOOR_OUT"
+    # junk contradicts the clue (python3 would be HTTP): unknown, clue kept
+    check_eq "garbage banner: no service claimed, the clue kept aside" \
+        "None None http process" \
+        "$(jq_py 'o=d[0]; c=o["clue"] or {}; print(o["service"], o["confidence"], c.get("service"), c.get("confidence"))')"
 else
     fail "garbage listener starts"
+fi
+
+# RESP-looking junk ("+OK" and more lines) is not a POP3 greeting.
+p=$(free_port)
+if start_py_listener "$p" 127.0.0.1 --banner '+OK\r\n-ERR\r\n*1\r\n' >/dev/null; then
+    run_door probe "127.0.0.1:$p" --json
+    check_eq "RESP-looking junk: not taken for pop3 or redis" "None" \
+        "$(jq_py 'print(d[0]["service"])')"
+else
+    fail "RESP-junk listener starts"
+fi
+
+# A door that accepts and hangs up at once, every time (nmap: tcpwrapped).
+p=$(free_port)
+if start_py_listener "$p" 127.0.0.1 >/dev/null; then
+    run_door probe "127.0.0.1:$p" --json
+    check_eq "hang-up door: exit 1" 1 "$DOOR_RC"
+    check_match "hang-up door: the error says tcpwrapped" '"error": "it accepts, then hangs up.*tcpwrapped' "$DOOR_OUT"
+    check_eq "hang-up door: no service claimed" "None" "$(jq_py 'print(d[0]["service"])')"
+    run_door probe "127.0.0.1:$p" --no-color
+    check_match "hang-up door: the text names the contradicted clue" \
+        "unknown +it accepts, then hangs up.*not the http its process python3 suggested" "$DOOR_OUT"
+else
+    fail "hang-up listener starts"
 fi
 
 # Many doors at once: a range takes about as long as its slowest door.

@@ -80,9 +80,25 @@ pg(const char *b, size_t n, struct probe_id *id)
 	return probe_pg_parse((const uint8_t *)b, n, id);
 }
 
+/* The request IDs the MongoDB seeds answer (tests/fixtures/probe/mongo-*,
+ * the stand-in's replies to door's hello 1 and buildInfo 2): other IDs
+ * would stop every input at responseTo. */
+static int
+mongo_hello(const char *b, size_t n, struct probe_id *id)
+{
+	return probe_mongo_parse((const uint8_t *)b, n, 1, id);
+}
+
+static int
+mongo_buildinfo(const char *b, size_t n, struct probe_id *id)
+{
+	return probe_mongo_buildinfo_parse((const uint8_t *)b, n, 2, id);
+}
+
 static const parser parsers[] = {
 	greeting, mysql, http, tls, pg, probe_resp_ping_parse,
 	probe_resp_info_parse, probe_memcached_parse, probe_ollama_parse,
+	mongo_hello, mongo_buildinfo,
 };
 
 int
@@ -111,6 +127,23 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	id_ok(probe_http_parse(s, size, true, &h, &id), &id);
 	(void)probe_pg_ssl_parse(data, size, &t);
+	{
+		/* the MongoDB builders, in an exact-size buffer: -1 when the
+		 * request (52 and 56 bytes) does not fit, never a write past */
+		size_t   room = size % 65;
+		uint8_t *req = malloc(room ? room : 1);
+		int      l;
+
+		if (req != NULL) {
+			l = probe_mongo_hello(req, room, (int32_t)size);
+			if (l != (room >= 52 ? 52 : -1))
+				abort();
+			l = probe_mongo_buildinfo(req, room, (int32_t)size);
+			if (l != (room >= 56 ? 56 : -1))
+				abort();
+			free(req);
+		}
+	}
 	(void)probe_resp_looks(s, size);
 	{
 		char out[PROBE_VERSION_MAX];

@@ -133,6 +133,28 @@ TEST(recorded_pg_tls)
 	fixture("probe/openssl-tls.bin", p_tls, true, "tls", "TLS", "1.3");
 }
 
+/* POP3 and IMAP greet with one line of text and wait; "+OK" alone, or
+ * more lines behind it, is RESP-looking junk (found by bench/probe.sh) */
+TEST(greeting_pop3_imap)
+{
+	struct probe_id id;
+	const char *pop = "+OK Dovecot (Debian) ready.\r\n";
+	const char *imap = "* OK [CAPABILITY IMAP4rev1] Dovecot ready.\r\n";
+	const char *junk = "+OK\r\n-ERR\r\n*1\r\n";
+	const char *two = "+OK ready\r\n+OK again\r\n";
+
+	CHECK_EQ_INT(probe_greeting_parse(pop, strlen(pop), 0, &id), PV_YES);
+	CHECK_STR(id.service, "pop3");
+	CHECK_EQ_INT(probe_greeting_parse(imap, strlen(imap), 0, &id), PV_YES);
+	CHECK_STR(id.service, "imap");
+	CHECK_EQ_INT(probe_greeting_parse(junk, strlen(junk), 0, &id), PV_NO);
+	CHECK_EQ_INT(probe_greeting_parse("+OK\r\n", 5, 0, &id), PV_NO);
+	CHECK_EQ_INT(probe_greeting_parse(two, strlen(two), 0, &id), PV_NO);
+	CHECK_EQ_INT(probe_greeting_parse("* OK\r\n", 6, 0, &id), PV_NO);
+	/* the line is not finished yet: wait for it */
+	CHECK_EQ_INT(probe_greeting_parse(pop, 10, 0, &id), PV_MORE);
+}
+
 TEST(greeting_text)
 {
 	struct probe_id id;
@@ -246,6 +268,42 @@ TEST(http_markers)
 	CHECK_STR(id.version, "0.1.32");
 }
 
+/* openssl s_server -www over TLS, as probe_tls reads it through libcurl
+ * (probe/https.c): HTTP/1.0, no Server header, no length, so it ends when
+ * the server closes; its page starting with its own command line names
+ * it. */
+TEST(recorded_https_s_server)
+{
+	struct probe_http h;
+	struct probe_id   id;
+	size_t            len = 0;
+	char             *b = unit_fixture("probe/s_server-https.bin", &len);
+	const char       *other = "HTTP/1.1 200 OK\r\nContent-Length: 28\r\n"
+	    "\r\n<pre>\n\ns_server -accept 4433";   /* a mention */
+
+	fixture("probe/s_server-https.bin", p_http_closed, false, "http",
+	    "OpenSSL s_server", "");
+	CHECK(b != NULL);
+	if (b != NULL) {
+		CHECK_EQ_INT(probe_http_parse(b, len, true, &h, &id), PV_YES);
+		CHECK_EQ_INT(h.status, 200);
+		CHECK_STR(h.server, "");
+		CHECK_STR(id.detail, "HTTP 200");
+		/* until the server hangs up, every prefix may be more */
+		for (size_t k = 0; k <= len; k++)
+			if (probe_http_parse(b, k, false, &h, &id) != PV_MORE) {
+				printf("#   prefix of %zu bytes was not MORE\n", k);
+				CHECK(false);
+				break;
+			}
+		free(b);
+	}
+	/* the marker is the page's start, not a mention of s_server */
+	CHECK_EQ_INT(probe_http_parse(other, strlen(other), false, &h, &id),
+	    PV_YES);
+	CHECK_STR(id.product, "");
+}
+
 TEST(clues)
 {
 	CHECK_STR(probe_service_of_process("redis-server"), "redis");
@@ -253,4 +311,26 @@ TEST(clues)
 	CHECK_STR(probe_service_of_known("http-alt"), "http");
 	CHECK(probe_service_of_process("") == NULL);
 	CHECK(probe_service_of_process(NULL) == NULL);
+}
+
+/* mongod's canned reply to HTTP on its driver port names MongoDB: the
+ * service is mongodb, not http (the text is mongod's, transport_layer) */
+TEST(http_mongodb_native_port)
+{
+	struct probe_http h;
+	struct probe_id   id;
+	const char *r = "HTTP/1.0 200 OK\r\nConnection: close\r\n"
+	    "Content-Type: text/plain\r\nContent-Length: 85\r\n\r\n"
+	    "It looks like you are trying to access MongoDB over HTTP on the "
+	    "native driver port.\r\n";
+
+	CHECK_EQ_INT(probe_http_parse(r, strlen(r), false, &h, &id), PV_YES);
+	CHECK_STR(id.service, "mongodb");
+	CHECK_STR(id.product, "MongoDB");
+	/* the same words later in a page are only a page about MongoDB */
+	r = "HTTP/1.0 200 OK\r\nContent-Length: 90\r\n\r\nA page: It looks "
+	    "like you are trying to access MongoDB over HTTP on the native "
+	    "driver port.";
+	CHECK_EQ_INT(probe_http_parse(r, strlen(r), true, &h, &id), PV_YES);
+	CHECK_STR(id.service, "http");
 }
