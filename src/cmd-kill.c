@@ -757,6 +757,26 @@ check_free(struct killer *k, struct door_err *e)
 }
 
 /* Names whoever started a listener that appeared after the kill. */
+/* Whether p's parent leads p's session (a `setsid` loop): --tree leaves
+ * session leaders alone, so the hint must not send the user there. Read
+ * through a verified handle: p may have gone (then: no). */
+static bool
+parent_leads_session(const struct proc *p)
+{
+	struct proc_ident  id = { p->pid, p->start_ticks, 0, -1, false };
+	struct proc_handle h;
+	enum proc_verdict  v;
+	struct door_err    e;
+	bool               leads;
+
+	err_clear(&e);
+	if (platform_proc_open(&id, &h, &v, &e) != 0 || v != PROC_OK)
+		return false;
+	leads = h.sid == p->ppid;
+	platform_proc_close(&h);
+	return leads;
+}
+
 static void
 respawn_note(struct killer *k, const struct snap *s)
 {
@@ -808,8 +828,14 @@ respawn_note(struct killer *k, const struct snap *s)
 				    strcmp(p->parent_name, "dash") == 0 ||
 				    strcmp(p->parent_name, "zsh") == 0)
 					buf_adds(&k->respawn, ", a shell loop");
-				snprintf(stop, sizeof stop, "door kill --tree "
-				    "%u", sk->local.port);
+				if (parent_leads_session(p))
+					snprintf(stop, sizeof stop, "kill %d (the "
+					    "loop leads its own session, which "
+					    "door kill --tree leaves alone)",
+					    (int)p->ppid);
+				else
+					snprintf(stop, sizeof stop, "door kill "
+					    "--tree %u", sk->local.port);
 			}
 			buf_adds(&k->respawn, "\n  to stop it for good: ");
 			put(&k->respawn, stop);

@@ -140,6 +140,27 @@ check "--tree: loop gone" wait_gone "$loop" 3
 got=$("$PY" -c 'import json,sys; d=json.load(sys.stdin); print([p["role"] for p in d["processes"]], d["free"], d["respawned"])' <"$DOOR_OUT_FILE")
 check_eq "--tree JSON: parent and holder, free, no respawn" "['holder', 'parent'] True []" "$got"
 
+# the same loop under setsid leads its own session: --tree leaves session
+# leaders alone, so the hint names the loop's pid instead of --tree
+p=$(free_port)
+setsid bash -c "while :; do \"$PY\" -m http.server $p --bind 127.0.0.1 >/dev/null 2>&1; sleep 0.1; done" </dev/null >/dev/null 2>&1 &
+wait_listen "$p" tcp 10 >/dev/null
+holder=$(ss_pids "$p" tcp | head -1)
+loop=$(ps -o ppid= -p "${holder:-0}" 2>/dev/null | tr -d ' ')
+if _t_isnum "$loop" && [ "$(ps -o sid= -p "$loop" | tr -d ' ')" = "$loop" ]; then
+    on_exit_kill "$loop"
+    run_door kill "$p" --watch 3s
+    check_eq "setsid respawn: exit 1 (not free)" 1 "$DOOR_RC"
+    check_match "setsid respawn: the hint is the loop's own kill" \
+        "to stop it for good: kill $loop \\(the loop leads its own session" "$DOOR_OUT"
+    check_nomatch "setsid respawn: no --tree hint that would refuse" "for good: door kill --tree" "$DOOR_OUT"
+    run_door kill "$p" --tree --watch 0 --json
+    check "setsid respawn: --tree indeed leaves the session leader alone" proc_alive "$loop"
+    kill "$loop" 2>/dev/null
+else
+    fail "setsid respawn loop starts" "no parent pid for the server on $p"
+fi
+
 # usage
 run_door kill
 check_eq "no target: exit 2" 2 "$DOOR_RC"
