@@ -40,7 +40,7 @@ pkgs_build="gcc libc6-dev make pkg-config libmnl-dev libcurl4-openssl-dev"
 # util-linux: setpriv, runuser; procps: ps, pgrep; psmisc: fuser; iproute2: ss.
 # memcached: a real UDP server for the tests (optional in the scripts, but CI
 # should exercise it).
-pkgs_test="$pkgs_build clang libclang-rt-14-dev iproute2 nftables python3 nginx redis-server postgresql memcached procps psmisc lsof util-linux passwd groff-base coreutils mariadb-server openssh-server openssl apache2 python3-django python3-flask python3-uvicorn python3-pymongo"
+pkgs_test="$pkgs_build clang libclang-rt-14-dev iproute2 nftables python3 nginx redis-server postgresql memcached procps psmisc lsof util-linux passwd groff-base coreutils mariadb-server openssh-server openssl apache2 python3-django python3-flask python3-uvicorn python3-fastapi python3-pymongo"
 pkgs_bench="$pkgs_test hyperfine nmap time"
 
 case $mode in

@@ -88,13 +88,17 @@ start_flask() {
 
 start_uvicorn() {
     local port=$1 dir
-    /usr/bin/python3 -c 'import uvicorn' 2>/dev/null || { echo "python3-uvicorn not installed (scripts/deps.sh test)"; return 2; }
+    /usr/bin/python3 -c 'import uvicorn, fastapi' 2>/dev/null || { echo "python3-uvicorn or python3-fastapi not installed (scripts/deps.sh test)"; return 2; }
     dir=$(mk_tmpdir uvicorn) || return 1
     cat >"$dir/app.py" <<'PY'
-async def app(scope, receive, send):
-    await send({"type": "http.response.start", "status": 200,
-                "headers": [(b"content-type", b"text/plain")]})
-    await send({"type": "http.response.body", "body": b"hi"})
+from fastapi import FastAPI
+
+app = FastAPI()
+
+
+@app.get("/")
+def root():
+    return {"hello": "door"}
 PY
     start_cmd uvicorn "$port" "$dir" /usr/bin/python3 -m uvicorn app:app --host 127.0.0.1 --port "$port"
 }
@@ -150,6 +154,17 @@ probe_case() {
     check_match "$name: product" "$prod" "$(json_field product)"
     check_eq "$name: confidence probe" probe "$(json_field confidence)"
     [ -z "$ver" ] || check_match "$name: version" "$ver" "$(json_field version)"
+    # the same answer where people meet it: door who's card and door ls --probe
+    local product saved=$DOOR_OUT saved_rc=$DOOR_RC
+    product=$(json_field product)
+    run_door "$port" --no-color
+    check_match "$name: door who's answers line names it" \
+        "answers +$(printf '%s' "$product" | sed 's/[][\.*^$()+?{}|]/\\&/g').*\(probe\)" "$DOOR_OUT"
+    run_door ls "$port" --probe --json
+    check_eq "$name: door ls --probe says the same" "$svc $product probe" \
+        "$(jq_py 'p=[s for s in d if s["probe"]][0]["probe"]; print(p["service"], p["product"], p["confidence"])')"
+    # the callers go on reading door probe's JSON
+    DOOR_OUT=$saved DOOR_RC=$saved_rc
 }
 
 # try NAME START_FN PORT: start a server, or skip NAME with the reason.
