@@ -32,6 +32,15 @@ snap_free(struct snap *s)
 	snap_init(s);
 }
 
+/*
+ * The first block of an array is at least this big: glibc's malloc maps
+ * blocks this size on their own (M_MMAP_THRESHOLD), so that doubling is a
+ * mremap, not a copy, and pages never written cost no memory. Smaller
+ * first blocks went on the heap, were copied at each doubling and left
+ * behind pages that door ls's peak then included.
+ */
+#define GROW_FIRST_BYTES (128u << 10)
+
 /* Grows an array by doubling; returns a zeroed new element. */
 static void *
 grow(void **arr, size_t *n, size_t *cap, size_t elem)
@@ -39,7 +48,8 @@ grow(void **arr, size_t *n, size_t *cap, size_t elem)
 	char *p;
 
 	if (*n == *cap) {
-		size_t ncap = *cap ? *cap * 2 : 64;
+		size_t ncap = *cap ? *cap * 2 :
+		    (GROW_FIRST_BYTES + elem - 1) / elem;
 		void  *na;
 
 		if (ncap > SIZE_MAX / elem)
@@ -76,6 +86,9 @@ snap_add_proc(struct snap *s)
 struct owner *
 snap_add_owner(struct snap *s)
 {
+	/* sock.owner_first and owner_count are 32-bit */
+	if (s->nowners >= UINT32_MAX)
+		return NULL;
 	return grow((void **)&s->owners, &s->nowners, &s->capowners,
 	    sizeof *s->owners);
 }
@@ -104,7 +117,7 @@ snap_link_owners(struct snap *s)
 	for (i = s->nowners; i-- > 0;) {
 		struct sock *k = &s->socks[s->owners[i].sock];
 
-		k->owner_first = i;
+		k->owner_first = (uint32_t)i;   /* < UINT32_MAX: see above */
 		k->owner_count++;
 	}
 }

@@ -19,10 +19,12 @@ enum sk_state {
 	SK_STATE_MAX
 };
 
+/* 20 bytes: a snapshot holds two per socket, tens of thousands of them on a
+ * busy machine, and door ls keeps them all to sort (bench/RESULTS.md). */
 struct endpoint {
-	int      family;       /* AF_INET or AF_INET6 */
-	uint8_t  addr[16];     /* network order; IPv4 in the first 4 bytes */
-	uint16_t port;         /* host order */
+	sa_family_t family;    /* AF_INET or AF_INET6 */
+	uint8_t     addr[16];  /* network order; IPv4 in the first 4 bytes */
+	uint16_t    port;      /* host order */
 };
 
 /* Whether a socket's holders were looked for, and what came of it. */
@@ -36,22 +38,30 @@ enum owners_status {
 
 enum sock_source { SOURCE_NETLINK, SOURCE_PROCFS };
 
+/*
+ * One socket. Kept small (72 bytes, was 112) because door ls holds every
+ * socket of the machine at once to sort them: the enums are stored in bit
+ * fields (wide enough for every value of theirs), and the owner links are
+ * 32-bit (snap_add_owner stops there). The widest members come first, so
+ * the only padding is at the end.
+ */
 struct sock {
-	enum proto         proto;
-	enum sk_state      state;
 	struct endpoint    local;
 	struct endpoint    remote;
 	uint64_t           inode;
-	uint32_t           uid;
 	uint64_t           cgroup_id;    /* 0 when the kernel did not say */
-	int                v6only;       /* -1 unknown, 0 dual-stack, 1 v6 only */
-	enum sock_source   source;
-	enum owners_status owners;
-	bool               more_hidden;  /* found some; a process of the same
-					    user could not be read */
-	size_t             owner_first;  /* into snap.owners, sorted by sock */
-	size_t             owner_count;
+	uint32_t           uid;
+	uint32_t           owner_first;  /* into snap.owners, sorted by sock */
+	uint32_t           owner_count;
+	uint8_t            state;        /* enum sk_state */
+	unsigned           proto : 1;    /* enum proto */
+	unsigned           source : 1;   /* enum sock_source */
+	unsigned           owners : 2;   /* enum owners_status */
+	signed             v6only : 2;   /* -1 unknown, 0 dual-stack, 1 v6 only */
+	bool               more_hidden : 1;   /* found some; a process of the
+						 same user could not be read */
 };
+_Static_assert(sizeof(struct sock) <= 72, "struct sock grew: see above");
 
 /* Bits of proc.have: which facts were read. */
 #define PROC_HAVE_STAT    0x01   /* name, ppid, start_ticks */

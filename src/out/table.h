@@ -23,10 +23,12 @@ struct table {
 	size_t                  ncells;
 	bool                    stream;  /* table_print writes to stdout as
 					    it goes (door ls); else all in out */
+	bool                    measuring;   /* table_print_rows' first pass */
 	unsigned char          *colour;  /* per cell: index into the codes
 					    table.c knows, 0 for none (a byte,
 					    not a pointer: big tables) */
 	size_t                  capcolour;
+	size_t                  width[TABLE_COLS_MAX];   /* so far, per column */
 };
 
 void	table_init(struct table *, const struct out_opts *,
@@ -40,5 +42,24 @@ void	table_cellf(struct table *, const char *sgr_code, const char *fmt, ...)
  * at a time instead of holding all of it. */
 void	table_print(struct table *, struct buf *out);
 void	table_free(struct table *);
+
+/*
+ * For tables too big to hold (door ls on a busy machine): rows are made
+ * on demand, twice. fn adds the cells of the row that starts at cursor pos
+ * (one table_cell per column) and returns the cursor of the next row;
+ * cursors run from 0 to n. A first pass measures the columns, a second
+ * makes each row again and prints it, so the table holds one row at a
+ * time; fn must make the same cells both times. Otherwise as table_print
+ * (t->stream included), on a table that has no cells of its own.
+ */
+typedef size_t	(*table_row_fn)(struct table *, void *ctx, size_t pos);
+void	table_print_rows(struct table *, table_row_fn, void *ctx, size_t n,
+	    struct buf *out);
+/*
+ * True when the next cell cannot change the output: in the measuring pass,
+ * a last column aligned left (never padded). fn may then add an empty cell
+ * instead of working out its text.
+ */
+bool	table_cell_unseen(const struct table *);
 
 #endif
