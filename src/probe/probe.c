@@ -361,11 +361,20 @@ probe_mongo(struct ctx *c, bool last, struct probe_id *id, int *v)
 	if (info.version[0] != '\0')
 		memcpy(c->d->r.id.version, info.version,
 		    sizeof c->d->r.id.version);
-	else if (info.detail[0] != '\0' &&
-	    (dl = strlen(c->d->r.id.detail)) + strlen(info.detail) + 3 <
-	    sizeof c->d->r.id.detail)
-		snprintf(c->d->r.id.detail + dl, sizeof c->d->r.id.detail - dl,
-		    "%s%s", dl > 0 ? "; " : "", info.detail);
+	else if (info.detail[0] != '\0') {
+		/* "standalone; auth required for buildInfo", when it fits */
+		char  *d = c->d->r.id.detail;
+		size_t il = strlen(info.detail);
+
+		dl = strlen(d);
+		if (dl + 2 + il >= sizeof c->d->r.id.detail)
+			return;
+		if (dl > 0) {
+			memcpy(d + dl, "; ", 2);
+			dl += 2;
+		}
+		memcpy(d + dl, info.detail, il + 1);
+	}
 }
 
 static void	probe_tls(struct ctx *, bool, struct probe_id *, int *);
