@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,16 +42,54 @@ read_small(int dirfd, const char *path, char *buf, size_t size)
 	return (ssize_t)len;
 }
 
+/*
+ * One read buffer per walking thread, and an exact-size copy kept: a
+ * 128 KiB allocation per holder cost a page fault and an mmap each, and
+ * most of door's memory with a thousand holders. Allocated on first use,
+ * not static: a static thread-local array is zeroed in every thread at
+ * start, which cost each door command 136 KB of memory, even door ls
+ * --no-owners, which reads no command line. malloc maps it on its own
+ * (above the mmap threshold), so only the pages a command line fills are
+ * touched; the key's destructor frees it when a walking thread ends.
+ */
+static pthread_key_t  cmdline_key;
+static pthread_once_t cmdline_once = PTHREAD_ONCE_INIT;
+static bool           cmdline_keyed;
+
+static void
+cmdline_key_make(void)
+{
+	cmdline_keyed = pthread_key_create(&cmdline_key, free) == 0;
+}
+
+static char *
+cmdline_buf(void)
+{
+	char *buf;
+
+	pthread_once(&cmdline_once, cmdline_key_make);
+	if (!cmdline_keyed)
+		return NULL;
+	if ((buf = pthread_getspecific(cmdline_key)) != NULL)
+		return buf;
+	if ((buf = malloc(CMDLINE_MAX + 1)) == NULL)
+		return NULL;
+	if (pthread_setspecific(cmdline_key, buf) != 0) {
+		free(buf);
+		return NULL;
+	}
+	return buf;
+}
+
 static int
 read_cmdline(int piddir, struct proc *p)
 {
-	/* One read buffer per walking thread, and an exact-size copy kept:
-	 * a 128 KiB allocation per holder cost a page fault and an mmap
-	 * each, and most of door's memory with a thousand holders. */
-	static _Thread_local char buf[CMDLINE_MAX + 1];
-	ssize_t                   n;
+	char   *buf = cmdline_buf();
+	ssize_t n;
 
-	n = read_small(piddir, "cmdline", buf, sizeof buf);
+	if (buf == NULL)
+		return -1;
+	n = read_small(piddir, "cmdline", buf, CMDLINE_MAX + 1);
 	if (n < 0)
 		return -1;
 	p->have |= PROC_HAVE_CMDLINE;
