@@ -93,8 +93,9 @@ stub:
 FUZZ_SRC = $(wildcard tests/fuzz/fuzz-*.c)
 FUZZ_BIN = $(FUZZ_SRC:tests/fuzz/%.c=build/fuzz/%)
 FUZZ_SECONDS ?= 60
-# Only the pure parsers: probe.c and https.c do the probing's I/O.
-FUZZ_LIB_SRC = $(CORE_SRC) $(OUT_SRC) \
+# Only the pure parsers: probe.c and https.c do the probing's I/O. The
+# stub platform answers the few platform calls src/out still makes.
+FUZZ_LIB_SRC = $(CORE_SRC) $(OUT_SRC) src/platform/unsupported/platform.c \
                src/platform/linux/diag_parse.c \
                src/platform/linux/procnet_parse.c \
                src/platform/linux/proc_parse.c \

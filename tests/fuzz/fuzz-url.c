@@ -8,7 +8,6 @@
 #include "url/url.h"
 
 #define UNIT_NO_MAIN
-#define UNIT_PLATFORM_STUBS
 #include "../unit/unit.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

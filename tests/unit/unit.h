@@ -20,9 +20,9 @@
  * Also here, for test-json and the fuzz harnesses: json_check(), a strict
  * RFC 8259 validator that also returns every string it decoded, so tests
  * can compare round trips. Define UNIT_NO_MAIN before including to get the
- * helpers without the runner (libFuzzer brings its own main), and
- * UNIT_PLATFORM_STUBS for stand-ins of the platform functions the pure
- * modules refer to.
+ * helpers without the runner (libFuzzer brings its own main). The fuzz
+ * harnesses link the stub platform for the platform calls the pure
+ * modules make (Makefile, FUZZ_LIB_SRC).
  */
 #ifndef DOOR_UNIT_H
 #define DOOR_UNIT_H
@@ -325,33 +325,6 @@ unit_fixture(const char *rel, size_t *len)
 	*len = n;
 	return data;
 }
-
-#ifdef UNIT_PLATFORM_STUBS
-/* The fuzz harnesses link only the pure modules (Makefile, FUZZ_LIB_SRC);
- * src/out/sockjson.c still refers to these platform functions. */
-#include "platform/platform.h"
-
-int
-platform_user_name(uint32_t uid, char *buf, size_t size)
-{
-	snprintf(buf, size, "%u", uid);
-	return -1;
-}
-
-uint64_t
-platform_proc_age(const struct proc *p)
-{
-	(void)p;
-	return 0;
-}
-
-int64_t
-platform_proc_start_epoch(const struct proc *p)
-{
-	(void)p;
-	return 0;
-}
-#endif /* UNIT_PLATFORM_STUBS */
 
 /* ---- a strict JSON validator (RFC 8259) with string decoding ---- */
 
