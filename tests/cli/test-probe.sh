@@ -362,7 +362,9 @@ done
 t0=$(date +%s%N)
 run_door probe "127.0.0.1:$lo-$((lo + 6))" --timeout 1s --json
 ms=$(( ($(date +%s%N) - t0) / 1000000 ))
-n=$("$PY" -c 'import json,sys; print(len([o for o in json.loads(sys.argv[1]) if o["state"] == "open"]))' "$DOOR_OUT" 2>/dev/null)
+# count our doors only: a port of the range this test could not take is
+# someone else's listener, and may be open too
+n=$("$PY" -c 'import json,sys; ours={int(p) for p in sys.argv[2:]}; print(len([o for o in json.loads(sys.argv[1]) if o["state"] == "open" and o["port"] in ours]))' "$DOOR_OUT" "${ports[@]}" 2>/dev/null)
 check_eq "range: every open door probed (${#ports[@]})" "${#ports[@]}" "$n"
 check "range of ${#ports[@]} silent doors in about one timeout (${ms} ms)" test "$ms" -lt 2500
 
