@@ -17,8 +17,10 @@ OPT      ?= -O2 -g
 CFLAGS   ?=
 CPPFLAGS += -D_GNU_SOURCE -DDOOR_VERSION='"$(VERSION)"' -Isrc -I$(O)/gen
 ALL_CFLAGS = -std=c17 $(WARN) $(OPT) $(SAN_FLAGS) $(CFLAGS)
-LIBS_linux = -lmnl -lpthread
-LIBS_unsupported = -lpthread
+# One library a line, so that a new one is a new line.
+LIBS_linux        = -lmnl        # netlink sock_diag
+LIBS_linux       += -lpthread
+LIBS_unsupported  = -lpthread
 LDLIBS   = $(LIBS_$(PLATFORM))
 
 ifeq ($(SAN),1)
@@ -29,13 +31,14 @@ endif
 CORE_SRC = $(wildcard src/core/*.c)
 OUT_SRC  = $(wildcard src/out/*.c)
 PLAT_SRC = $(wildcard src/platform/$(PLATFORM)/*.c)
-KNOCK_SRC = $(wildcard src/knock/*.c)
 PROBE_SRC = $(wildcard src/probe/*.c)
-URL_SRC  = $(wildcard src/url/*.c)
-CMD_SRC  = src/cmd.c src/doors.c src/card.c src/probes.c \
-           $(wildcard src/cmd-*.c)
-LIB_SRC  = $(CORE_SRC) $(OUT_SRC) $(PLAT_SRC) $(KNOCK_SRC) $(PROBE_SRC) \
-           $(URL_SRC) $(CMD_SRC)
+# Every other module folder (src/knock, src/url, ...) and the verbs: a new
+# folder under src/ is built without a new line here.
+MOD_SRC  = $(filter-out $(CORE_SRC) $(OUT_SRC) $(PROBE_SRC), \
+           $(wildcard src/*/*.c))
+CMD_SRC  = $(filter-out src/door.c, $(wildcard src/*.c))
+LIB_SRC  = $(CORE_SRC) $(OUT_SRC) $(PLAT_SRC) $(PROBE_SRC) $(MOD_SRC) \
+           $(CMD_SRC)
 GEN_SRC  = $(O)/gen/ports.c
 LIB_OBJ  = $(LIB_SRC:%.c=$(O)/%.o) $(O)/gen/ports.o
 DOOR_OBJ = $(O)/src/door.o $(LIB_OBJ)

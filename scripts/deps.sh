@@ -32,15 +32,25 @@ for a in "$@"; do
     esac
 done
 
+# One concern a line, so that a new need is a new line.
 # libc6-dev is only a Recommends of gcc: list it so a --no-install-recommends
 # setup still gets the C headers.
-pkgs_build="gcc libc6-dev make pkg-config libmnl-dev libcurl4-openssl-dev"
-# nginx: in bookworm "nginx" is the real server (nginx-core was folded into it;
-# nginx-light is only nginx + an extra module), so install plain nginx.
-# util-linux: setpriv, runuser; procps: ps, pgrep; psmisc: fuser; iproute2: ss.
-# memcached: a real UDP server for the tests (optional in the scripts, but CI
-# should exercise it).
-pkgs_test="$pkgs_build clang libclang-rt-14-dev iproute2 nftables python3 nginx redis-server postgresql memcached procps psmisc lsof util-linux passwd groff-base coreutils mariadb-server openssh-server openssl apache2 python3-django python3-flask python3-uvicorn python3-fastapi python3-pymongo"
+pkgs_build="gcc libc6-dev make pkg-config"
+pkgs_build="$pkgs_build libmnl-dev"              # netlink sock_diag
+pkgs_build="$pkgs_build libcurl4-openssl-dev"    # door url (dlopen'd at run time)
+
+pkgs_test="$pkgs_build"
+pkgs_test="$pkgs_test clang libclang-rt-14-dev"  # the clang build, libFuzzer, sanitizers
+# util-linux: setpriv, runuser; procps: ps, pgrep; psmisc: fuser; iproute2:
+# ss and ip netns; nftables: the black hole in test-check.sh.
+pkgs_test="$pkgs_test iproute2 nftables procps psmisc lsof util-linux passwd coreutils"
+pkgs_test="$pkgs_test groff-base"                # test-man.sh renders door.1
+pkgs_test="$pkgs_test python3 openssl"
+# Real servers. nginx: in bookworm "nginx" is the real server (nginx-core
+# was folded into it; nginx-light is only nginx + an extra module).
+pkgs_test="$pkgs_test nginx redis-server postgresql memcached mariadb-server openssh-server apache2"
+pkgs_test="$pkgs_test python3-django python3-flask python3-uvicorn python3-fastapi python3-pymongo"
+
 pkgs_bench="$pkgs_test hyperfine nmap time"
 
 case $mode in
