@@ -286,6 +286,36 @@ mk_tmpdir() {
     printf '%s\n' "$d"
 }
 
+# ---------------------------------------------------------- network namespaces
+
+# netns_add NAME: a network namespace of the test's own (lo up), deleted at
+# exit. Status 2, with the reason on stdout, when this machine cannot make
+# one (not root, no ip, a container without CAP_SYS_ADMIN): a named skip,
+# never a failure that looks like door's.
+netns_add() {
+    local ns=$1 why
+    [ "$(id -u)" = 0 ] || { echo "network namespaces need root"; return 2; }
+    command -v ip >/dev/null || { echo "ip (iproute2) is not installed"; return 2; }
+    command -v nsenter >/dev/null || { echo "nsenter (util-linux) is not installed"; return 2; }
+    why=$(ip netns add "$ns" 2>&1) || { echo "ip netns add failed: $why"; return 2; }
+    on_exit_run ip netns del "$ns"
+    why=$(in_netns "$ns" ip link set lo up 2>&1) ||
+        { echo "cannot bring lo up in a new namespace: $why"; return 2; }
+    return 0
+}
+
+# in_netns NAME CMD...: CMD inside the namespace. nsenter, not `ip netns
+# exec` (nor `ip -n`): those also remount / as a slave and /sys, which
+# fails with EINVAL ("mount --make-rslave /" failed) in a chroot whose / is
+# not a mount point, such as a debootstrapped root (scripts/fresh-root.sh),
+# and then exit 255 as if the command had. door and ss read the namespace
+# over netlink and /proc/self/net, which follow the network namespace alone.
+in_netns() {
+    local ns=$1
+    shift
+    nsenter --net="/run/netns/$ns" -- "$@"
+}
+
 # Decide which pids to signal: every registered pid still alive with the same
 # start time, every member of a registered group that started no earlier than
 # the leader, and all descendants of those. Never this shell, never pid 1.

@@ -78,35 +78,33 @@ fi
 # ------------------------------------------------------------ 127.0.0.1 only, reached by a LAN address
 
 ns=door-url-$$
-if [ "$(id -u)" = 0 ] && ip netns add "$ns" 2>/dev/null; then
-    on_exit_run "ip netns del $ns"
-    ip -n "$ns" link set lo up
+if why=$(netns_add "$ns"); then
     # a veth pair inside the namespace (no dummy module everywhere); the
     # address on lo when even veth is missing: it is not loopback either
-    if ip -n "$ns" link add va type veth peer name vb 2>/dev/null; then
-        ip -n "$ns" addr add 10.200.0.1/24 dev va
-        ip -n "$ns" link set va up
-        ip -n "$ns" link set vb up
+    if in_netns "$ns" ip link add va type veth peer name vb 2>/dev/null; then
+        in_netns "$ns" ip addr add 10.200.0.1/24 dev va
+        in_netns "$ns" ip link set va up
+        in_netns "$ns" ip link set vb up
     else
-        ip -n "$ns" addr add 10.200.0.1/32 dev lo
+        in_netns "$ns" ip addr add 10.200.0.1/32 dev lo
     fi
     p=$(free_port)
     d=$(mk_tmpdir ns-http)
-    nspid=$(cd "$d" && _srv_spawn "$d/server.log" ip netns exec "$ns" "$PY" -m http.server "$p" --bind 127.0.0.1 --directory "$d")
+    nspid=$(cd "$d" && _srv_spawn "$d/server.log" nsenter --net="/run/netns/$ns" -- "$PY" -m http.server "$p" --bind 127.0.0.1 --directory "$d")
     on_exit_kill "$nspid" --group
     for _ in $(seq 50); do
-        [ -n "$(ip netns exec "$ns" ss -Hltn "sport = :$p")" ] && break
+        [ -n "$(in_netns "$ns" ss -Hltn "sport = :$p")" ] && break
         sleep 0.1
     done
-    DOOR_OUT=$(ip netns exec "$ns" timeout 20 "$DOOR" url "http://10.200.0.1:$p/" 2>&1)
+    DOOR_OUT=$(in_netns "$ns" timeout 20 "$DOOR" url "http://10.200.0.1:$p/" 2>&1)
     DOOR_RC=$?
     check_eq "127.0.0.1 only via 10.200.0.1: exit 1" 1 "$DOOR_RC"
     check_match "127.0.0.1 only via 10.200.0.1: not reachable from outside" \
         'listens on 127\.0\.0\.1:[0-9]+ only \(loopback\): 10\.200\.0\.1 is not reachable from other machines.*0\.0\.0\.0' "$DOOR_OUT"
-    DOOR_OUT=$(ip netns exec "$ns" timeout 20 "$DOOR" url "http://127.0.0.1:$p/" 2>&1)
+    DOOR_OUT=$(in_netns "$ns" timeout 20 "$DOOR" url "http://127.0.0.1:$p/" 2>&1)
     check_eq "inside the namespace, 127.0.0.1 loads" 0 "$?"
 else
-    skip "127.0.0.1 only via a namespace address" "needs root and ip netns"
+    skip "127.0.0.1 only via a namespace address" "$why"
 fi
 
 # ------------------------------------------------------------ nothing here, a neighbour in the same directory
