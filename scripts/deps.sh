@@ -53,11 +53,29 @@ pkgs_test="$pkgs_test python3-django python3-flask python3-uvicorn python3-fasta
 
 pkgs_bench="$pkgs_test hyperfine nmap time"
 
+# Commands that another source may already provide (a machine with
+# NodeSource's nodejs has node and npm, and Debian's npm would conflict with
+# it): COMMAND:PACKAGE, installed only when the command is missing.
+# node: the Node.js servers of test-explain.sh and test-kill.sh; npm:
+# Express and Vite for test-probe.sh (tests/cli/npm-packages.sh).
+cmds_test="node:nodejs npm:npm"
+cmds_bench="$cmds_test"
+
 case $mode in
     build) pkgs=$pkgs_build ;;
     test) pkgs=$pkgs_test ;;
     bench) pkgs=$pkgs_bench ;;
 esac
+
+cmds=""
+case $mode in
+    test) cmds=$cmds_test ;;
+    bench) cmds=$cmds_bench ;;
+esac
+sane_path=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+for c in $cmds; do
+    PATH=$PATH:$sane_path command -v "${c%%:*}" >/dev/null 2>&1 || pkgs="$pkgs ${c#*:}"
+done
 
 if [ "$list_only" = 1 ]; then
     printf '%s\n' $pkgs
@@ -165,7 +183,7 @@ fi
 # a confusing test failure later.
 need="gcc make pkg-config"
 case $mode in
-    test | bench) need="$need clang ss python3 nginx redis-server memcached setpriv lsof ps fuser timeout useradd" ;;
+    test | bench) need="$need clang ss ip nft python3 node npm nginx redis-server memcached setpriv lsof ps fuser timeout useradd" ;;
 esac
 case $mode in
     bench) need="$need hyperfine nmap" ;;

@@ -72,6 +72,7 @@ step build build make -j"$jobs" door unit
 step clang build make -j"$jobs" clang
 step stub build make -j"$jobs" stub
 step unit unit_all build/release
+step npm bash tests/cli/npm-packages.sh
 step cli cli_all "$top/door"
 step fuzz-replay make -s fuzz-replay
 step asan-build build make -j"$jobs" asan

@@ -103,35 +103,35 @@ PY
     start_cmd uvicorn "$port" "$dir" /usr/bin/python3 -m uvicorn app:app --host 127.0.0.1 --port "$port"
 }
 
-# npm_dir: express and vite installed once per run into a temp dir; status
-# 2 and a reason when npm or its registry is not there.
-NPM_DIR=
+# npm_dir: the folder where tests/cli/npm-packages.sh installed Express and
+# Vite (build/test-npm, shared by every run on this checkout); status 2 and
+# npm's own error when that install failed.
 npm_dir() {
-    if [ -n "$NPM_DIR" ]; then printf '%s\n' "$NPM_DIR"; return 0; fi
-    command -v npm >/dev/null || { echo "npm not installed"; return 2; }
-    local d
-    d=$(mk_tmpdir npm) || return 1
-    if ! (cd "$d" && timeout 240 npm install --no-audit --no-fund --silent express@4 vite@5 >"$d/npm.log" 2>&1); then
-        echo "npm install express vite failed (registry unreachable?): $(tail -1 "$d/npm.log")"
-        return 2
-    fi
-    NPM_DIR=$d
-    printf '%s\n' "$d"
+    local d=${DOOR_TEST_NPM:-$REPO_ROOT/build/test-npm} line
+    line=$(bash "$LIB_DIR/npm-packages.sh")
+    case $line in
+        "ok - "*) printf '%s\n' "$(cd "$d" && pwd)" ;;
+        *) echo "${line#*# }"; return 2 ;;
+    esac
 }
 
+# The app's own files go in a folder of this test; the packages are found
+# through NODE_PATH (require) and the path of vite's script.
 start_express() {
-    local port=$1 d
-    d=$(npm_dir) || { echo "$d"; return 2; }
+    local port=$1 m d
+    m=$(npm_dir) || { echo "$m"; return 2; }
+    d=$(mk_tmpdir express) || return 1
     printf 'const e = require("express")();\ne.get("/", (q, r) => r.send("hi"));\ne.listen(%s, "127.0.0.1");\n' "$port" >"$d/express.js"
-    start_cmd express "$port" "$d" node express.js
+    NODE_PATH=$m/node_modules start_cmd express "$port" "$d" node express.js
 }
 
 start_vite() {
-    local port=$1 d
-    d=$(npm_dir) || { echo "$d"; return 2; }
+    local port=$1 m d
+    m=$(npm_dir) || { echo "$m"; return 2; }
+    d=$(mk_tmpdir vite) || return 1
     printf '<!doctype html><html><body><script type="module" src="/main.js"></script></body></html>\n' >"$d/index.html"
     echo 'document.body.append("hi")' >"$d/main.js"
-    start_cmd vite "$port" "$d" node node_modules/vite/bin/vite.js --host 127.0.0.1 --port "$port" --strictPort
+    start_cmd vite "$port" "$d" node "$m/node_modules/vite/bin/vite.js" --host 127.0.0.1 --port "$port" --strictPort
 }
 
 # json_field FIELD: FIELD of the first object in $DOOR_OUT.
