@@ -7,6 +7,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -126,25 +127,33 @@ find(int dirfd, uint64_t id, int depth, int *budget)
 	return found;
 }
 
+/* Read once, for every thread (door ui kills from its server threads). */
+static char           cg_root[4096];
+static pthread_once_t cg_root_once = PTHREAD_ONCE_INIT;
+
+static void
+cgroup_root_read(void)
+{
+	char   *buf;
+	ssize_t n;
+
+	cg_root[0] = '\0';
+	buf = malloc(1 << 16);
+	if (buf == NULL)
+		return;
+	n = read_small(AT_FDCWD, "/proc/self/mountinfo", buf, 1 << 16);
+	if (n <= 0 || mountinfo_cgroup2(buf, (size_t)n, cg_root,
+	    sizeof cg_root) != 0)
+		cg_root[0] = '\0';
+	free(buf);
+}
+
 static int
 cgroup_root(void)
 {
-	static char root[4096];
-	static int  tried;
-	char       *buf;
-	ssize_t     n;
+	const char *root = cg_root;
 
-	if (!tried) {
-		tried = 1;
-		buf = malloc(1 << 16);
-		if (buf == NULL)
-			return -1;
-		n = read_small(AT_FDCWD, "/proc/self/mountinfo", buf, 1 << 16);
-		if (n <= 0 || mountinfo_cgroup2(buf, (size_t)n, root,
-		    sizeof root) != 0)
-			root[0] = '\0';
-		free(buf);
-	}
+	pthread_once(&cg_root_once, cgroup_root_read);
 	if (root[0] == '\0')
 		return -1;
 	return open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);

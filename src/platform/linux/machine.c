@@ -1,6 +1,7 @@
 /* machine.c - small facts about this machine: users, clocks, addresses. */
 #include <ifaddrs.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <string.h>
@@ -11,6 +12,10 @@
 #include "platform/platform.h"
 
 #define USER_CACHE 64
+
+/* The cache is shared by threads (door watch's kill, door ui's server):
+ * a mutex guards it. */
+static pthread_mutex_t user_mu = PTHREAD_MUTEX_INITIALIZER;
 
 int
 platform_user_name(uint32_t uid, char *buf, size_t size)
@@ -24,21 +29,28 @@ platform_user_name(uint32_t uid, char *buf, size_t size)
 	struct passwd pw, *res = NULL;
 	char        tmp[4096];
 
+	pthread_mutex_lock(&user_mu);
 	for (int i = 0; i < ncache; i++)
 		if (cache[i].uid == uid) {
+			int known = cache[i].known;
+
 			snprintf(buf, size, "%s", cache[i].name);
-			return cache[i].known ? 0 : -1;
+			pthread_mutex_unlock(&user_mu);
+			return known ? 0 : -1;
 		}
+	pthread_mutex_unlock(&user_mu);
 	if (getpwuid_r(uid, &pw, tmp, sizeof tmp, &res) == 0 && res != NULL)
 		snprintf(buf, size, "%s", res->pw_name);
 	else
 		snprintf(buf, size, "%u", uid);
+	pthread_mutex_lock(&user_mu);
 	if (ncache < USER_CACHE) {
 		cache[ncache].uid = uid;
 		cache[ncache].known = res != NULL;
 		snprintf(cache[ncache].name, sizeof cache[0].name, "%s", buf);
 		ncache++;
 	}
+	pthread_mutex_unlock(&user_mu);
 	return res != NULL ? 0 : -1;
 }
 
