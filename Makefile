@@ -9,6 +9,11 @@ PREFIX   ?= /usr/local
 PLATFORM ?= linux
 O        ?= build/release
 VERSION  := 0.1.0
+# Where each shell looks for completions, under PREFIX (the Debian package
+# puts zsh's in vendor-completions: make deb).
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
+ZSHCOMPDIR  ?= $(PREFIX)/share/zsh/site-functions
+FISHCOMPDIR ?= $(PREFIX)/share/fish/vendor_completions.d
 
 WARN     = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
            -Wmissing-prototypes -Wformat=2 -Wvla -Wpointer-arith \
@@ -47,7 +52,7 @@ UNIT_SRC = $(wildcard tests/unit/test-*.c)
 UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=$(O)/unit/%)
 
 .PHONY: all clean install test check unit asan clang stub fuzz fuzz-build \
-        fuzz-replay bench deps
+        fuzz-replay bench deps completions
 .SUFFIXES:
 
 all: door
@@ -139,10 +144,32 @@ bench: door
 	$(MAKE) -C bench
 	bench/run.sh
 
-install: door
+# The shells' completion scripts, made by the built door from its command
+# table (door completions bash|zsh|fish).
+COMPLETIONS = $(O)/completions/door.bash $(O)/completions/_door \
+              $(O)/completions/door.fish
+completions: $(COMPLETIONS)
+
+$(O)/completions/door.bash: $(O)/door
+	@mkdir -p $(dir $@)
+	@$(O)/door completions bash > $@.tmp && mv $@.tmp $@
+$(O)/completions/_door: $(O)/door
+	@mkdir -p $(dir $@)
+	@$(O)/door completions zsh > $@.tmp && mv $@.tmp $@
+$(O)/completions/door.fish: $(O)/door
+	@mkdir -p $(dir $@)
+	@$(O)/door completions fish > $@.tmp && mv $@.tmp $@
+
+install: door $(COMPLETIONS)
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1
 	install -m 0755 door $(DESTDIR)$(PREFIX)/bin/door
 	install -m 0644 door.1 $(DESTDIR)$(PREFIX)/share/man/man1/door.1
+	install -d $(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(ZSHCOMPDIR) \
+	    $(DESTDIR)$(FISHCOMPDIR)
+	install -m 0644 $(O)/completions/door.bash $(DESTDIR)$(BASHCOMPDIR)/door
+	install -m 0644 $(O)/completions/_door $(DESTDIR)$(ZSHCOMPDIR)/_door
+	install -m 0644 $(O)/completions/door.fish \
+	    $(DESTDIR)$(FISHCOMPDIR)/door.fish
 
 deps:
 	scripts/deps.sh build

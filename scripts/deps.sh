@@ -50,6 +50,10 @@ pkgs_test="$pkgs_test python3 openssl"
 # was folded into it; nginx-light is only nginx + an extra module).
 pkgs_test="$pkgs_test nginx redis-server postgresql memcached mariadb-server openssh-server apache2"
 pkgs_test="$pkgs_test python3-django python3-flask python3-uvicorn python3-fastapi python3-pymongo"
+pkgs_test="$pkgs_test bash-completion zsh fish"     # test-completions.sh drives the real shells
+pkgs_test="$pkgs_test python3-jsonschema"           # every --json output against docs/schema/
+pkgs_test="$pkgs_test prometheus prometheus-node-exporter"  # promtool, a real textfile collector
+pkgs_test="$pkgs_test dpkg-dev lintian"             # make deb (dpkg-shlibdeps, dpkg-deb), its lint
 
 pkgs_bench="$pkgs_test hyperfine nmap time"
 
@@ -109,8 +113,10 @@ fi
 
 # Daemons that the server packages could start: remember the pids that already
 # ran, so that afterwards only daemons started by this install are stopped.
+# Process names as pgrep -x sees them (the kernel's 15-byte comm).
 daemons="nginx redis-server postgres memcached"
-pids_before=" $(pgrep -x "nginx|redis-server|postgres|memcached" 2>/dev/null | tr '\n' ' ')"
+daemons="$daemons prometheus prometheus-node"    # prometheus-node-exporter
+pids_before=" $(pgrep -x "$(echo $daemons | tr ' ' '|')" 2>/dev/null | tr '\n' ' ')"
 
 policy=/usr/sbin/policy-rc.d
 made_policy=0
@@ -155,6 +161,7 @@ for d in $daemons; do
     echo "deps.sh: stopping $d, started by the package install" >&2
     svc=$d
     [ "$d" = postgres ] && svc=postgresql
+    [ "$d" = prometheus-node ] && svc=prometheus-node-exporter
     if [ -d /run/systemd/system ] && command -v systemctl >/dev/null 2>&1; then
         systemctl stop "$svc" >/dev/null 2>&1 || true
     elif command -v service >/dev/null 2>&1; then

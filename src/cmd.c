@@ -20,6 +20,12 @@ const struct cmd_entry *const cmd_table[] = {
 	NULL,
 };
 
+/* Verbs door --help does not list (tools for other tools). */
+const struct cmd_entry *const cmd_hidden[] = {
+	&cmd_completions_entry,
+	NULL,
+};
+
 const struct opt_spec global_opts[] = {
 	{ "json", 0, NULL, "print JSON (valid whatever bytes names hold)" },
 	{ "no-color", 0, NULL, "no colour (also when NO_COLOR is set)" },
@@ -36,6 +42,9 @@ cmd_find(const char *name)
 	for (size_t i = 0; cmd_table[i] != NULL; i++)
 		if (strcmp(cmd_table[i]->name, name) == 0)
 			return cmd_table[i];
+	for (size_t i = 0; cmd_hidden[i] != NULL; i++)
+		if (strcmp(cmd_hidden[i]->name, name) == 0)
+			return cmd_hidden[i];
 	return NULL;
 }
 

@@ -19,6 +19,9 @@ struct opt_spec {
 
 struct cmd_args;
 
+/* door completions makes the shells' completion from these rows: the
+ * words of args_usage and the options' value names and help say what
+ * completes where (the rules: src/complete/complete.h). */
 struct cmd_entry {
 	const char            *name;
 	const char            *args_usage;   /* "[FILTER...]" */
@@ -39,6 +42,7 @@ struct cmd_args {
 };
 
 extern const struct cmd_entry *const cmd_table[];
+extern const struct cmd_entry *const cmd_hidden[];   /* not in --help */
 extern const struct opt_spec global_opts[];
 
 /* Exact names only: no prefix guessing. */
@@ -64,5 +68,6 @@ extern const struct cmd_entry cmd_explain_entry;
 extern const struct cmd_entry cmd_probe_entry;
 extern const struct cmd_entry cmd_known_entry;
 extern const struct cmd_entry cmd_url_entry;
+extern const struct cmd_entry cmd_completions_entry;
 
 #endif
