@@ -152,11 +152,11 @@ entry_wanted(const struct door_filter *f, const struct snap *s,
 	return true;
 }
 
-static const struct snap *sort_snap;
-
+/* qsort_r's context, not a global: door ui sorts in several threads. */
 static int
-entry_cmp(const void *x, const void *y)
+entry_cmp(const void *x, const void *y, void *ctx)
 {
+	const struct snap  *sort_snap = ctx;
 	const struct entry *a = x, *b = y;
 	const struct sock  *ka = &sort_snap->socks[a->sock];
 	const struct sock  *kb = &sort_snap->socks[b->sock];
@@ -182,6 +182,24 @@ entry_cmp(const void *x, const void *y)
 	if (c != 0)
 		return c;
 	return (a->sock > b->sock) - (a->sock < b->sock);
+}
+
+bool
+doors_sock_wanted(const struct door_filter *f, const struct snap *s,
+    size_t i)
+{
+	const struct sock *k = &s->socks[i];
+
+	if (f == NULL)
+		return true;
+	if (!port_wanted(f, k->local.port) || !addr_wanted(f, k))
+		return false;
+	if (k->owner_count == 0)
+		return entry_wanted(f, s, k, SIZE_MAX);
+	for (size_t o = 0; o < k->owner_count; o++)
+		if (entry_wanted(f, s, k, s->owners[k->owner_first + o].proc))
+			return true;
+	return false;
 }
 
 int
@@ -215,8 +233,7 @@ doors_entries(const struct snap *s, const struct door_filter *f,
 				v[cnt++] = (struct entry){ i, proc };
 		}
 	}
-	sort_snap = s;
-	qsort(v, cnt, sizeof *v, entry_cmp);
+	qsort_r(v, cnt, sizeof *v, entry_cmp, (void *)s);
 	*out = v;
 	*n = cnt;
 	return 0;

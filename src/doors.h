@@ -42,6 +42,10 @@ int	doors_add_range(struct door_filter *, struct sock_query *, uint16_t lo,
  * first, pid, address. Caller frees *out. */
 int	doors_entries(const struct snap *, const struct door_filter *,
 	    struct entry **out, size_t *n, struct door_err *);
+/* Whether socket i of s passes f (any of its holders, or the socket
+ * alone when it has none): what doors_entries would keep of it. */
+bool	doors_sock_wanted(const struct door_filter *, const struct snap *,
+	    size_t i);
 /* Sockets with at least one entry, in entry order, each once. */
 size_t	doors_socks(const struct snap *, const struct entry *, size_t n,
 	    size_t *out);

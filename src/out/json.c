@@ -12,9 +12,18 @@ json_init(struct json *j, struct buf *b)
 	j->first[0] = true;
 }
 
+void
+json_init_compact(struct json *j, struct buf *b)
+{
+	json_init(j, b);
+	j->compact = true;
+}
+
 static void
 indent(struct json *j)
 {
+	if (j->compact)
+		return;
 	buf_addc(j->b, '\n');
 	for (int i = 0; i < j->depth; i++)
 		buf_add(j->b, "  ", 2);
@@ -74,7 +83,7 @@ json_key(struct json *j, const char *k)
 	before_value(j);
 	buf_addc(j->b, '"');
 	esc_json(j->b, k, strlen(k));
-	buf_add(j->b, "\": ", 3);
+	buf_add(j->b, "\": ", j->compact ? 2 : 3);
 	j->after_key = true;
 }
 

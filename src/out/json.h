@@ -15,9 +15,12 @@ struct json {
 	int         depth;
 	bool        first[JSON_DEPTH_MAX + 1];   /* [0] is the top level */
 	bool        after_key;
+	bool        compact;     /* one line, no spaces (NDJSON) */
 };
 
 void	json_init(struct json *, struct buf *);
+/* The same document on one line (door watch --json: NDJSON). */
+void	json_init_compact(struct json *, struct buf *);
 void	json_obj_begin(struct json *);
 void	json_obj_end(struct json *);
 void	json_arr_begin(struct json *);

@@ -204,4 +204,31 @@ void	platform_proc_manager(const struct proc *p, struct manager *);
  * is not someone else's to guard. */
 void	platform_self_manager(struct manager *);
 
+/* ---- door watch: owners of new sockets only, and exits seen cheaply ---- */
+
+/*
+ * Looks up the holders of the sockets already in s (which has none yet),
+ * the narrow way door who does (cgroup, then uid, then everyone; or as
+ * q->owners says, OWNER_SKIP read as OWNER_NARROW), with q->facts. Reads
+ * process facts through the /proc/PID the fds were read through, so a
+ * process that exits meanwhile is missing, never mistaken for another.
+ */
+int	platform_find_owners(const struct sock_query *q, struct snap *s,
+	    struct door_err *);
+/*
+ * A pidfd for pid, checked (after it was opened) to name the process that
+ * started at start_ticks. Returns the fd; or -1 with *gone true when that
+ * process has exited (or its pid names another now), or -1 with *gone
+ * false when no pidfd can be had (no pidfds in this kernel, out of fds):
+ * ask platform_proc_alive instead.
+ */
+int	platform_pidfd_open(pid_t pid, uint64_t start_ticks, bool *gone);
+/* One poll(2), no wait, over n pidfds (negative ones skipped): exited[i]
+ * says whether fds[i]'s process has exited. Returns how many, -1 on an
+ * error. */
+int	platform_pidfds_exited(const int *fds, size_t n, bool *exited);
+/* Whether pid still names the process that started at start_ticks (not
+ * sure counts as alive). */
+bool	platform_proc_alive(pid_t pid, uint64_t start_ticks);
+
 #endif

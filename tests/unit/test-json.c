@@ -96,6 +96,32 @@ TEST(exact_layout)
 	buf_free(&b);
 }
 
+/* NDJSON (door watch --json): the same document on one line. */
+TEST(compact_layout_one_line)
+{
+	struct buf  b;
+	struct json j;
+
+	buf_init(&b);
+	json_init_compact(&j, &b);
+	json_obj_begin(&j);
+	json_key(&j, "event");
+	json_str(&j, "open");
+	json_key(&j, "name");
+	json_str(&j, "evil\nname\x1b[31m");
+	json_key(&j, "owners");
+	json_arr_begin(&j);
+	json_int(&j, 1);
+	json_obj_begin(&j);
+	json_obj_end(&j);
+	json_arr_end(&j);
+	json_obj_end(&j);
+	json_end(&j);
+	CHECK_STR(buf_str(&b), "{\"event\":\"open\",\"name\":"
+	    "\"evil\\nname\\u001b[31m\",\"owners\":[1,{}]}\n");
+	buf_free(&b);
+}
+
 TEST(top_level_array_and_numbers)
 {
 	struct buf        b;
