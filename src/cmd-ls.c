@@ -9,6 +9,7 @@
 #include "core/passive.h"
 #include "core/target.h"
 #include "doors.h"
+#include "metrics.h"
 #include "out/json.h"
 #include "out/sockjson.h"
 #include "out/table.h"
@@ -30,6 +31,8 @@ static const struct opt_spec ls_opts[] = {
 	    "the socket's cgroup and user" },
 	{ "probe", 0, NULL, "knock on every listed TCP door to see what "
 	    "answers (all at once)" },
+	{ "format", 0, "FORMAT", "the output format: table, json or "
+	    "openmetrics" },
 	{ NULL, 0, NULL, NULL },
 };
 
@@ -92,9 +95,12 @@ ls_exec(struct cmd_args *a)
 	struct probes      pr;
 	size_t             n = 0;
 	int                rc;
+	enum ls_format     fmt;
+	uint64_t           t0 = metrics_now_us();
 
 	err_clear(&e);
-	if (doors_options(a, &q, &f, &e) != 0) {
+	if (metrics_format(a, &fmt, &e) != 0 ||
+	    doors_options(a, &q, &f, &e) != 0) {
 		out_error(e.msg);
 		return DOOR_USAGE;
 	}
@@ -119,7 +125,9 @@ ls_exec(struct cmd_args *a)
 	memset(&pr, 0, sizeof pr);
 	if (cmd_flag(a, "probe"))
 		probes_of_entries(&s, v, n, &pr);
-	if (a->out.json)
+	if (fmt == LS_FORMAT_OPENMETRICS)
+		metrics_write(a, &s, v, n, &pr, metrics_now_us() - t0);
+	else if (a->out.json)
 		print_json(a, &s, v, n, &pr);
 	else if (n > 0)
 		print_table(a, &s, v, n, !q.listening_only, &pr);
@@ -128,7 +136,8 @@ ls_exec(struct cmd_args *a)
 		    f.pid || f.name ? " match" : "");
 	if (!a->out.json || !a->out.quiet)
 		doors_partial_note(&a->out, &s, "door ls");
-	rc = n > 0 ? DOOR_OK : DOOR_NO;
+	/* no doors is an answer too for a metrics scrape (door_listeners 0) */
+	rc = n > 0 || fmt == LS_FORMAT_OPENMETRICS ? DOOR_OK : DOOR_NO;
 	probes_free(&pr);
 	free(v);
 	snap_free(&s);

@@ -193,7 +193,11 @@ compl_bash(struct buf *b)
 	    "        case $w in\n"
 	    "        --) return 0 ;;   # what follows is no door word\n"
 	    "        --*=*) ;;\n"
-	    "        -*) _door_takes \"$ctx\" \"$w\" && skip=1 ;;\n"
+	    "        -*)\n"
+	    "            # door -t ...: every later word is %s's\n"
+	    "            ((i == 1)) && verb=%s\n"
+	    "            _door_takes \"$ctx\" \"$w\" && skip=1\n"
+	    "            ;;\n"
 	    "        *)\n"
 	    "            [[ -z $verb ]] || continue\n"
 	    "            verb=$w\n"
@@ -220,5 +224,6 @@ compl_bash(struct buf *b)
 	    "    fi\n"
 	    "    return 0\n"
 	    "}\n"
-	    "complete -F _door door\n", compl_top->name, compl_top->name);
+	    "complete -F _door door\n", compl_top->name, compl_top->name,
+	    compl_top->name, compl_top->name);
 }

@@ -113,6 +113,12 @@ compl_fish(struct buf *b)
 	    "function __door_ctx\n"
 	    "    set -l words (commandline -opc)\n"
 	    "    set -e words[1]\n"
+	    "    # door -t ...: every later word is %s's\n"
+	    "    if set -q words[1]; and string match -q -- '-?*' $words[1]\n"
+	    "        and test $words[1] != --\n"
+	    "        echo %s\n"
+	    "        return\n"
+	    "    end\n"
 	    "    set -l skip 0\n"
 	    "    for w in $words\n"
 	    "        if test $skip = 1\n"
@@ -127,7 +133,8 @@ compl_fish(struct buf *b)
 	    "            case '-*'\n"
 	    "                __door_takes %s $w; and set skip 1\n"
 	    "            case '*'\n"
-	    "                if contains -- $w", compl_top->name);
+	    "                if contains -- $w", compl_top->name, compl_top->name,
+	    compl_top->name);
 	for (size_t i = 0; cmd_table[i] != NULL; i++)
 		buf_printf(b, " %s", cmd_table[i]->name);
 	buf_adds(b, "\n"

@@ -151,6 +151,16 @@ else
 	check_match "zsh: door who offers $port" "<<$port>>" "$z"
 	skip "descriptions name the process" "$nsock sockets are open here: past 256, door completions lists the ports without looking for owners"
 fi
+# door -t ...: door ls; no verb can follow an option
+b=$(bash_complete door -t '')
+check_match "bash: door -t <TAB> offers $port" $'(^|\n)'"$port"$'(\n|$)' "$b"
+check_nomatch "bash: door -t <TAB> offers no verb" $'(^|\n)kill(\n|$)' "$b"
+f=$(fish_complete "door -t " | words_of)
+check_match "fish: door -t <TAB> offers $port" $'(^|\n)'"$port"$'(\n|$)' "$f"
+check_nomatch "fish: door -t <TAB> offers no verb" $'(^|\n)kill(\n|$)' "$f"
+z=$(zsh_complete "door -t " | words_of)
+check_match "zsh: door -t <TAB> offers $port" $'(^|\n)'"$port"$'(\n|$)' "$z"
+check_nomatch "zsh: door -t <TAB> offers no verb" $'(^|\n)kill(\n|$)' "$z"
 f=$(fish_complete "door $pre")
 check_match "fish: door $pre<TAB> offers $port" $'(^|\n)'"$port"$'(\t|\n|$)' "$f"
 z=$(zsh_complete "door $pre")
