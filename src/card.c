@@ -174,6 +174,19 @@ proc_block(const struct cmd_args *a, const struct snap *s,
 	buf_addc(b, '\n');
 }
 
+/* What answered at the port: probes_describe's line, or for a door
+ * that said nothing within the card's budget, how long it was given. */
+static void
+answer_line(const struct probe_result *r, uint16_t port, char *line,
+    size_t size)
+{
+	if (r->silent_ms > 0)
+		snprintf(line, size, "nothing yet after %u ms (door probe %u "
+		    "waits longer)", r->silent_ms, port);
+	else
+		probes_describe(r, line, size);
+}
+
 /* "answers    nginx 1.22.1, HTTP 200 (probe)": one line, or one per
  * address when two addresses answer differently. */
 static void
@@ -190,7 +203,8 @@ answers(const struct cmd_args *a, const struct snap *s, const size_t *socks,
 
 		if (r == NULL)
 			continue;
-		probes_describe(r, line, sizeof line);
+		answer_line(r, s->socks[socks[i]].local.port, line,
+		    sizeof line);
 		if (probed++ == 0)
 			snprintf(first, sizeof first, "%s", line);
 		else if (strcmp(first, line) != 0)
@@ -210,7 +224,8 @@ answers(const struct cmd_args *a, const struct snap *s, const size_t *socks,
 
 		if (r == NULL)
 			continue;
-		probes_describe(r, line, sizeof line);
+		answer_line(r, s->socks[socks[i]].local.port, line,
+		    sizeof line);
 		endpoint_full(&s->socks[socks[i]].local, ep, sizeof ep);
 		buf_printf(b, "%s%s: ", k++ ? "; " : "", ep);
 		put(b, line, strlen(line));
@@ -340,6 +355,34 @@ target_filter(const struct target *t, struct door_filter *f,
 	return 0;
 }
 
+/* What the sockets-in hook needs to start the card's probes. */
+struct early {
+	const struct door_filter *f;
+	struct probes_async       pa;
+	bool                      started;
+};
+
+/* The sockets are in, their owners not yet: knock on the wanted ones
+ * meanwhile (platform_snapshot_cb). */
+static void
+start_probes(const struct snap *s, void *arg)
+{
+	struct early *ea = arg;
+	size_t       *socks = malloc((s->nsocks ? s->nsocks : 1) * sizeof *socks);
+	size_t        n = 0;
+
+	ea->started = true;
+	if (socks == NULL) {
+		memset(&ea->pa, 0, sizeof ea->pa);
+		return;
+	}
+	for (size_t i = 0; i < s->nsocks; i++)
+		if (doors_port_addr_wanted(ea->f, &s->socks[i]))
+			socks[n++] = i;
+	probes_start(&ea->pa, s, socks, n, PROBES_CARD_FIRST_MS);
+	free(socks);
+}
+
 int
 doors_who(const struct cmd_args *a, char **targets, int ntargets,
     bool next_steps)
@@ -352,6 +395,8 @@ doors_who(const struct cmd_args *a, char **targets, int ntargets,
 	struct target      t;
 	struct buf         out;
 	struct probes      pr;
+	struct early       ea;
+	bool               probe = !cmd_flag(a, "no-probe");
 	size_t             n = 0;
 	int                rc = DOOR_NO;
 
@@ -371,13 +416,18 @@ doors_who(const struct cmd_args *a, char **targets, int ntargets,
 	}
 	q.facts |= PROC_HAVE_CMDLINE | PROC_HAVE_CWD | PROC_HAVE_CGROUP |
 	    PROC_HAVE_PARENT;
-	if ((rc = doors_gather(&q, &f, &s, &v, &n)) != DOOR_OK)
+	/* what answers behind each door: loopback knocks, all at once, while
+	 * the owners are looked for */
+	memset(&ea, 0, sizeof ea);
+	ea.f = &f;
+	rc = doors_gather_cb(&q, &f, probe ? start_probes : NULL, &ea, &s, &v,
+	    &n);
+	memset(&pr, 0, sizeof pr);
+	if (ea.started)
+		probes_finish(&ea.pa, rc == DOOR_OK ? &s : NULL, &pr);
+	if (rc != DOOR_OK)
 		return rc;
 	rc = DOOR_NO;
-	/* what answers behind each door: loopback knocks, all at once */
-	memset(&pr, 0, sizeof pr);
-	if (!cmd_flag(a, "no-probe"))
-		probes_of_entries(&s, v, n, &pr);
 	buf_init(&out);
 	if (a->out.json) {
 		struct json j;

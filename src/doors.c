@@ -299,8 +299,22 @@ doors_partial_note(const struct out_opts *o, const struct snap *s,
 		    "namespace)", none, none == 1 ? " is" : "s are");
 }
 
+bool
+doors_port_addr_wanted(const struct door_filter *f, const struct sock *k)
+{
+	return port_wanted(f, k->local.port) && addr_wanted(f, k);
+}
+
 int
 doors_gather(const struct sock_query *q, const struct door_filter *f,
+    struct snap *s, struct entry **v, size_t *n)
+{
+	return doors_gather_cb(q, f, NULL, NULL, s, v, n);
+}
+
+int
+doors_gather_cb(const struct sock_query *q, const struct door_filter *f,
+    void (*sockets_in)(const struct snap *, void *), void *ctx,
     struct snap *s, struct entry **v, size_t *n)
 {
 	struct door_err e;
@@ -309,7 +323,7 @@ doors_gather(const struct sock_query *q, const struct door_filter *f,
 	snap_init(s);
 	*v = NULL;
 	*n = 0;
-	if (platform_snapshot(q, s, &e) != 0) {
+	if (platform_snapshot_cb(q, s, sockets_in, ctx, &e) != 0) {
 		out_error(e.msg);
 		snap_free(s);
 		return e.status == DOOR_OK ? DOOR_SYSTEM : (int)e.status;

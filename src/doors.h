@@ -61,6 +61,14 @@ void	doors_partial_note(const struct out_opts *, const struct snap *,
  * exit status (0 on success). On error nothing is left to free. */
 int	doors_gather(const struct sock_query *, const struct door_filter *,
 	    struct snap *, struct entry **v, size_t *n);
+/* The same, with platform_snapshot_cb's sockets_in. */
+int	doors_gather_cb(const struct sock_query *, const struct door_filter *,
+	    void (*sockets_in)(const struct snap *, void *), void *ctx,
+	    struct snap *, struct entry **v, size_t *n);
+/* Whether the filter's ports and address take the socket (what can be
+ * said before its owners are known). */
+bool	doors_port_addr_wanted(const struct door_filter *,
+	    const struct sock *);
 
 /* The whole of door who for these targets: gather, cards (or JSON) on
  * stdout; next_steps adds the closing "next" line. Returns the exit

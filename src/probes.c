@@ -1,5 +1,6 @@
 /* probes.c - probe the sockets of a snapshot (door who, door ls --probe). */
 #include <netinet/in.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,23 +40,16 @@ reach(const struct sock *k, struct sockaddr_storage *ss)
 	}
 }
 
-int
-probes_run(const struct snap *s, const size_t *socks, size_t n,
-    uint32_t timeout_ms, struct probe_door **out, struct door_err *e)
+/* The doors of socks[0..n): listening TCP ones set up to be knocked on
+ * (each with its owner's name as hint when the snapshot has owners), the
+ * others marked NOT_PROBED. */
+static struct probe_door *
+doors_of(const struct snap *s, const size_t *socks, size_t n)
 {
-	struct probe_door *d, **pending;
-	struct probe_door *packed;
-	size_t             npending = 0;
-	struct probe_opts  o;
+	struct probe_door *d = calloc(n ? n : 1, sizeof *d);
 
-	*out = NULL;
-	d = calloc(n ? n : 1, sizeof *d);
-	pending = calloc(n ? n : 1, sizeof *pending);
-	if (d == NULL || pending == NULL) {
-		free(d);
-		free(pending);
-		return err_set(e, DOOR_SYSTEM, "out of memory");
-	}
+	if (d == NULL)
+		return NULL;
 	for (size_t i = 0; i < n; i++) {
 		const struct sock      *k = &s->socks[socks[i]];
 		struct sockaddr_storage ss;
@@ -76,31 +70,153 @@ probes_run(const struct snap *s, const size_t *socks, size_t n,
 			hint = s->procs[s->owners[k->owner_first].proc].name;
 		probe_door_init(&d[i], (struct sockaddr *)&ss, len, 0, host,
 		    hint);
-		pending[npending++] = &d[i];
 	}
-	/* probe_run wants an array: probe copies, then put the answers back */
-	packed = calloc(npending ? npending : 1, sizeof *packed);
-	if (packed == NULL) {
+	return d;
+}
+
+static bool
+pending(const struct probe_door *d)
+{
+	return strcmp(d->r.error, NOT_PROBED) != 0;
+}
+
+/* probe_run wants an array of the doors to knock on: copies of them. */
+static struct probe_door *
+pack(const struct probe_door *d, size_t n, size_t *npacked)
+{
+	struct probe_door *packed = calloc(n ? n : 1, sizeof *packed);
+
+	*npacked = 0;
+	if (packed == NULL)
+		return NULL;
+	for (size_t i = 0; i < n; i++)
+		if (pending(&d[i]))
+			packed[(*npacked)++] = d[i];
+	return packed;
+}
+
+/* The answers back into the doors they were copied from. */
+static void
+unpack(struct probe_door *d, size_t n, const struct probe_door *packed)
+{
+	for (size_t i = 0, k = 0; i < n; i++)
+		if (pending(&d[i]))
+			d[i] = packed[k++];
+}
+
+int
+probes_run(const struct snap *s, const size_t *socks, size_t n,
+    uint32_t timeout_ms, struct probe_door **out, struct door_err *e)
+{
+	struct probe_door *d, *packed;
+	size_t             npacked;
+	struct probe_opts  o;
+
+	*out = NULL;
+	if ((d = doors_of(s, socks, n)) == NULL)
+		return err_set(e, DOOR_SYSTEM, "out of memory");
+	if ((packed = pack(d, n, &npacked)) == NULL) {
 		free(d);
-		free(pending);
 		return err_set(e, DOOR_SYSTEM, "out of memory");
 	}
-	for (size_t i = 0; i < npending; i++)
-		packed[i] = *pending[i];
 	memset(&o, 0, sizeof o);
 	o.timeout_ms = timeout_ms;
-	if (npending > 0 && probe_run(packed, npending, &o, e) != 0) {
+	if (npacked > 0 && probe_run(packed, npacked, &o, e) != 0) {
 		free(packed);
 		free(d);
-		free(pending);
 		return -1;
 	}
-	for (size_t i = 0; i < npending; i++)
-		*pending[i] = packed[i];
+	unpack(d, n, packed);
 	free(packed);
-	free(pending);
 	*out = d;
 	return 0;
+}
+
+/* ---- the card's probes: started with the sockets, done with the owners */
+
+static void *
+async_main(void *arg)
+{
+	struct probes_async *pa = arg;
+	struct probe_opts    o;
+	struct door_err      e;
+
+	memset(&o, 0, sizeof o);
+	o.first_ms = pa->first_ms;
+	o.gate = &pa->gate;
+	pa->failed = probe_run(pa->packed, pa->npacked, &o, &e) != 0;
+	return NULL;
+}
+
+void
+probes_start(struct probes_async *pa, const struct snap *s,
+    const size_t *socks, size_t n, uint32_t first_ms)
+{
+	size_t *copy;
+
+	memset(pa, 0, sizeof *pa);
+	pa->first_ms = first_ms;
+	if (n == 0 || (copy = malloc(n * sizeof *copy)) == NULL)
+		return;
+	memcpy(copy, socks, n * sizeof *copy);
+	pa->socks = copy;
+	pa->n = n;
+	if ((pa->d = doors_of(s, socks, n)) == NULL ||
+	    (pa->packed = pack(pa->d, n, &pa->npacked)) == NULL ||
+	    pa->npacked == 0)
+		return;
+	probe_gate_init(&pa->gate);
+	pa->have_gate = true;
+	if (pthread_create(&pa->tid, NULL, async_main, pa) == 0)
+		pa->running = true;
+}
+
+/* Under the gate's lock: each door's hint, its owner's name. */
+static void
+fill_hints(void *arg)
+{
+	struct probes_async *pa = arg;
+	const struct snap   *s = pa->snap;
+
+	for (size_t i = 0, k = 0; i < pa->n; i++) {
+		const struct sock *sk;
+
+		if (!pending(&pa->d[i]))
+			continue;
+		sk = &s->socks[pa->socks[i]];
+		if (sk->owner_count > 0)
+			snprintf(pa->packed[k].hint, sizeof pa->packed[k].hint,
+			    "%s", s->procs[s->owners[sk->owner_first].proc].name);
+		k++;
+	}
+}
+
+void
+probes_finish(struct probes_async *pa, const struct snap *s,
+    struct probes *pr)
+{
+	memset(pr, 0, sizeof *pr);
+	if (pa->have_gate) {
+		pa->snap = s;
+		probe_gate_open(&pa->gate, s != NULL ? fill_hints : NULL, pa);
+	}
+	if (pa->running)
+		pthread_join(pa->tid, NULL);
+	else if (pa->have_gate && s != NULL)
+		(void)async_main(pa);   /* no thread to be had: now, in this one */
+	if (pa->have_gate)
+		probe_gate_destroy(&pa->gate);
+	if (pa->have_gate && !pa->failed && s != NULL) {
+		unpack(pa->d, pa->n, pa->packed);
+		pr->socks = pa->socks;
+		pr->d = pa->d;
+		pr->n = pa->n;
+	} else {
+		free(pa->socks);
+		free(pa->d);
+	}
+	free(pa->packed);
+	memset(pa, 0, sizeof *pa);
 }
 
 void

@@ -3,6 +3,7 @@
 #ifndef DOOR_PROBES_H
 #define DOOR_PROBES_H
 
+#include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -36,6 +37,44 @@ struct entry;
 void	probes_of_entries(const struct snap *, const struct entry *, size_t n,
 	    struct probes *pr);
 void	probes_free(struct probes *);
+
+/* The card's probe budget for a first answer, greeting window included:
+ * past it a silent door is shown as "nothing yet after 300 ms" (door(1),
+ * "door who"). door probe and door ls --probe wait PROBE_TIMEOUT_MS. */
+#define PROBES_CARD_FIRST_MS	300
+
+/*
+ * The card's probes (door who, door explain): started as soon as the
+ * sockets are known, in a thread of their own, while the owners are looked
+ * for. Each door is listened to for its greeting at once, then waits at a
+ * gate for its owner's name (the hint that keeps HTTP away from a Redis),
+ * and is given up as silent when it said nothing within first_ms
+ * (r.silent_ms), the greeting window included. One that answered in time
+ * gets the whole PROBE_TIMEOUT_MS to be identified.
+ */
+struct probes_async {
+	size_t            *socks;
+	struct probe_door *d;          /* parallel to socks */
+	size_t             n;
+	struct probe_door *packed;     /* the doors being knocked on */
+	size_t             npacked;
+	uint32_t           first_ms;
+	struct probe_gate  gate;
+	bool               have_gate, running, failed;
+	pthread_t          tid;
+	const struct snap *snap;       /* for the hints, once owners are in */
+};
+
+/* Starts probing socks[0..n) of s (listening TCP only); returns at once.
+ * On failure (no memory) nothing is probed and probes_finish gives an
+ * empty set. */
+void	probes_start(struct probes_async *, const struct snap *s,
+	    const size_t *socks, size_t n, uint32_t first_ms);
+/* The owners are in s now (NULL: the gathering failed, give up): gives
+ * the probes their hints, waits for them, and moves the answers to *pr
+ * (probes_free). Always call it after probes_start. */
+void	probes_finish(struct probes_async *, const struct snap *s,
+	    struct probes *pr);
 
 /* "nginx 1.22.1, HTTP 200 (probe)", "TLS 1.3 (probe)", or why nothing
  * answered: "no answer door recognises (timeout)". */

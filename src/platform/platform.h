@@ -44,6 +44,12 @@ struct sock_query {
 /* Gathers the sockets that match, then (unless OWNER_SKIP) their holders. */
 int	platform_snapshot(const struct sock_query *, struct snap *,
 	    struct door_err *);
+/* The same, calling sockets_in(s, ctx) once the sockets are in and before
+ * their holders are looked for (door who starts its probes there); it
+ * must not keep pointers into s, whose holders are still to come. */
+int	platform_snapshot_cb(const struct sock_query *, struct snap *,
+	    void (*sockets_in)(const struct snap *, void *), void *ctx,
+	    struct door_err *);
 
 /* User name for a uid into buf; returns -1 (buf holds the number) when the
  * uid has no name. Cached: cheap to call per row. */

@@ -45,6 +45,10 @@ struct ctx {
 	bool               pg_tls;
 	unsigned           dialed;      /* connections that were accepted */
 	unsigned           hangups;     /* ...and closed before one byte */
+	uint64_t           first;       /* monotonic ms: the first-answer
+					   budget ends (0: none) */
+	bool               heard;       /* a byte or a hang-up came */
+	char               hint[64];    /* the door's, read at its gate */
 };
 
 static uint64_t
@@ -82,6 +86,15 @@ wait_fd(int fd, short what, uint64_t until)
 		if (rc < 0 && errno != EINTR)
 			return -1;
 	}
+}
+
+/* `until`, or the end of the first-answer budget while nothing came. */
+static uint64_t
+cap(const struct ctx *c, uint64_t until)
+{
+	if (!c->heard && c->first != 0 && until > c->first)
+		return c->first;
+	return until;
 }
 
 /* A connected non-blocking socket, or -1 with c->conn_err. */
@@ -231,20 +244,22 @@ exchange(struct ctx *c, enum kind k, const void *req, size_t reqlen,
 	c->closed = false;
 	if (until > c->deadline)
 		until = c->deadline;
-	if ((fd = dial(c, until)) < 0)
+	if ((fd = dial(c, cap(c, until))) < 0)
 		return -2;
-	if (reqlen > 0 && !send_all(fd, req, reqlen, until)) {
+	if (reqlen > 0 && !send_all(fd, req, reqlen, cap(c, until))) {
 		close(fd);
 		return PV_NO;
 	}
 	while (v == PV_MORE && c->len < c->budget) {
 		ssize_t r;
 
-		if (wait_fd(fd, POLLIN, until) != 1)
+		/* the first byte lifts the cap: the rest may take longer */
+		if (wait_fd(fd, POLLIN, cap(c, until)) != 1)
 			break;
 		r = recv(fd, c->buf + c->len, c->budget - c->len, 0);
 		if (r < 0 && (errno == EINTR || errno == EAGAIN))
 			continue;
+		c->heard = true;
 		if (r <= 0) {
 			c->closed = true;
 			break;
@@ -289,7 +304,7 @@ identified(struct ctx *c, const struct probe_id *id)
 static const char *
 clue(const struct ctx *c, const struct known_port **kp)
 {
-	const char *s = probe_service_of_process(c->d->hint);
+	const char *s = probe_service_of_process(c->hint);
 	size_t      nk;
 
 	nk = known_lookup(c->port, PROTO_TCP, kp, 1);
@@ -510,16 +525,16 @@ done(const struct ctx *c)
 
 /* What the hint, else the port table, suggests: r.clue. */
 static void
-note_clue(struct probe_door *d, const struct known_port *kp)
+note_clue(struct probe_door *d, const char *hint, const struct known_port *kp)
 {
 	struct probe_clue *cl = &d->r.clue;
 	const char        *s;
 
-	if ((s = probe_service_of_process(d->hint)) != NULL) {
+	if ((s = probe_service_of_process(hint)) != NULL) {
 		cl->conf = PROBE_CONF_PROCESS;
 		probe_copy(cl->service, sizeof cl->service, s, strlen(s));
-		probe_copy(cl->product, sizeof cl->product, d->hint,
-		    strlen(d->hint));
+		probe_copy(cl->product, sizeof cl->product, hint,
+		    strlen(hint));
 	} else if (kp != NULL) {
 		cl->conf = PROBE_CONF_USUALLY;
 		probe_copy(cl->service, sizeof cl->service, kp->name,
@@ -529,16 +544,66 @@ note_clue(struct probe_door *d, const struct known_port *kp)
 	}
 }
 
-static void
-probe_one(struct probe_door *d, uint32_t timeout_ms, char *buf)
+void
+probe_gate_init(struct probe_gate *g)
 {
+	pthread_condattr_t ca;
+
+	pthread_mutex_init(&g->mu, NULL);
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&g->cv, &ca);
+	pthread_condattr_destroy(&ca);
+	g->open = false;
+}
+
+void
+probe_gate_open(struct probe_gate *g, void (*fill)(void *), void *ctx)
+{
+	pthread_mutex_lock(&g->mu);
+	if (fill != NULL)
+		fill(ctx);
+	g->open = true;
+	pthread_cond_broadcast(&g->cv);
+	pthread_mutex_unlock(&g->mu);
+}
+
+void
+probe_gate_destroy(struct probe_gate *g)
+{
+	pthread_cond_destroy(&g->cv);
+	pthread_mutex_destroy(&g->mu);
+}
+
+/* Waits until the gate opens (at most PROBE_GATE_MAX_MS), then copies the
+ * door's hint, under the lock the caller wrote it under. */
+static void
+pass_gate(struct probe_gate *g, struct ctx *c)
+{
+	struct timespec until;
+
+	clock_gettime(CLOCK_MONOTONIC, &until);
+	until.tv_sec += PROBE_GATE_MAX_MS / 1000;
+	pthread_mutex_lock(&g->mu);
+	while (!g->open)
+		if (pthread_cond_timedwait(&g->cv, &g->mu, &until) != 0 &&
+		    !g->open)
+			break;   /* ETIMEDOUT: on without the hint */
+	snprintf(c->hint, sizeof c->hint, "%s", c->d->hint);
+	pthread_mutex_unlock(&g->mu);
+}
+
+static void
+probe_one(struct probe_door *d, const struct probe_opts *o, char *buf)
+{
+	uint32_t                 timeout_ms = o->timeout_ms;
 	const struct known_port *kp = NULL;
 	struct ctx               c;
 	struct probe_id          id;
 	enum kind                order[6] = { K_HTTP, K_TLS, K_REDIS, K_PG_SSL,
 					      K_MEMCACHED, K_MONGO };
 	const char              *want;
-	uint64_t                 t0 = now_us(), greet;
+	uint64_t                 t0 = now_us(), greet, gwin;
 	bool                     redis_next = false, tried[K_COUNT];
 	size_t                   norder = 6, talker = 0;
 	int                      v;
@@ -553,8 +618,33 @@ probe_one(struct probe_door *d, uint32_t timeout_ms, char *buf)
 	    ((struct sockaddr_in *)&d->addr)->sin_port :
 	    ((struct sockaddr_in6 *)&d->addr)->sin6_port);
 	c.deadline = now_ms() + timeout_ms;
+	if (o->first_ms > 0 && o->first_ms < timeout_ms)
+		c.first = c.deadline - timeout_ms + o->first_ms;
+
+	/* First listen: SSH, SMTP, FTP and MySQL speak before they are
+	 * spoken to. */
+	gwin = timeout_ms / 4 < PROBE_GREETING_MS ? timeout_ms / 4 :
+	    PROBE_GREETING_MS;
+	if (c.first != 0 && o->first_ms / 3 < gwin)
+		gwin = o->first_ms / 3;   /* the rest for the probes that speak */
+	greet = now_ms() + gwin;
+	v = exchange(&c, K_GREETING, NULL, 0, greet, &id);
+	/* nothing is said to the door before its hint is in */
+	if (o->gate != NULL) {
+		uint64_t at = now_ms();
+
+		pass_gate(o->gate, &c);
+		if (now_ms() > at) {
+			uint64_t waited = now_ms() - at;
+
+			c.deadline += waited;
+			if (c.first != 0)
+				c.first += waited;
+		}
+	} else
+		snprintf(c.hint, sizeof c.hint, "%s", d->hint);
 	want = clue(&c, &kp);
-	note_clue(d, kp);
+	note_clue(d, c.hint, kp);
 	/* the clue's probe first; a door the clues call Redis gets no HTTP
 	 * (Redis takes a GET for an attack and logs it) */
 	for (size_t i = 0; want != NULL && i < norder; i++) {
@@ -577,11 +667,6 @@ probe_one(struct probe_door *d, uint32_t timeout_ms, char *buf)
 				break;
 			}
 
-	/* First listen: SSH, SMTP, FTP and MySQL speak before they are
-	 * spoken to. */
-	greet = now_ms() + (timeout_ms / 4 < PROBE_GREETING_MS ?
-	    timeout_ms / 4 : PROBE_GREETING_MS);
-	v = exchange(&c, K_GREETING, NULL, 0, greet, &id);
 	if (v == -2) {
 		d->r.err = c.conn_err;
 		snprintf(d->r.error, sizeof d->r.error, "%s",
@@ -600,8 +685,8 @@ probe_one(struct probe_door *d, uint32_t timeout_ms, char *buf)
 		talker = c.len;
 		goto out;
 	}
-	for (size_t i = 0; i < norder && !done(&c) && now_ms() < c.deadline;
-	    i++) {
+	for (size_t i = 0; i < norder && !done(&c) && now_ms() < c.deadline &&
+	    now_ms() < cap(&c, c.deadline); i++) {
 		enum kind k = order[i];
 		bool      last = i + 1 == norder;
 
@@ -664,7 +749,11 @@ out:
 			snprintf(d->r.error, sizeof d->r.error, "it accepts, "
 			    "then hangs up without a byte (%u of %u "
 			    "connections): tcpwrapped", c.hangups, c.dialed);
-		else
+		else if (!c.heard && c.first != 0 && now_ms() >= c.first) {
+			d->r.silent_ms = o->first_ms;
+			snprintf(d->r.error, sizeof d->r.error, "nothing yet "
+			    "after %u ms", o->first_ms);
+		} else
 			snprintf(d->r.error, sizeof d->r.error, "no answer to "
 			    "any probe within %u ms", timeout_ms);
 	}
@@ -707,7 +796,7 @@ probe_door_init(struct probe_door *d, const struct sockaddr *addr,
 struct pool {
 	struct probe_door *doors;
 	size_t             n, next;
-	uint32_t           timeout_ms;
+	struct probe_opts  o;
 	pthread_mutex_t    mu;
 	bool               oom;
 };
@@ -732,7 +821,7 @@ worker(void *arg)
 		pthread_mutex_unlock(&p->mu);
 		if (i == p->n)
 			break;
-		probe_one(&p->doors[i], p->timeout_ms, buf);
+		probe_one(&p->doors[i], &p->o, buf);
 	}
 	free(buf);
 	return NULL;
@@ -742,13 +831,16 @@ int
 probe_run(struct probe_door *doors, size_t n, const struct probe_opts *o,
     struct door_err *e)
 {
-	struct pool p = { doors, n, 0, PROBE_TIMEOUT_MS,
+	struct pool p = { doors, n, 0, { PROBE_TIMEOUT_MS, 0, 0, NULL },
 			  PTHREAD_MUTEX_INITIALIZER, false };
 	pthread_t   th[PROBE_THREADS_MAX];
 	size_t      nt = n, started = 0;
 
-	if (o != NULL && o->timeout_ms > 0)
-		p.timeout_ms = o->timeout_ms;
+	if (o != NULL) {
+		p.o = *o;
+		if (p.o.timeout_ms == 0)
+			p.o.timeout_ms = PROBE_TIMEOUT_MS;
+	}
 	if (o != NULL && o->threads > 0 && o->threads < nt)
 		nt = o->threads;
 	if (nt > PROBE_THREADS_MAX)

@@ -4,6 +4,7 @@
 #ifndef DOOR_PROBE_PROBE_H
 #define DOOR_PROBE_PROBE_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -16,6 +17,8 @@
 #define PROBE_READ_MAX		65536    /* bytes read per door, at most */
 #define PROBE_GREETING_MS	200      /* how long a door may stay silent
 					    before door speaks first */
+#define PROBE_GATE_MAX_MS	60000    /* the longest a probe waits at its
+					    gate (probe_opts.gate) for hints */
 #define PROBE_THREADS_MAX	64
 #define PROBE_HOST_MAX		300
 
@@ -49,6 +52,10 @@ struct probe_result {
 	int             err;            /* errno when the door would not
 					   even connect (ECONNREFUSED...) */
 	char            error[PROBE_DETAIL_MAX];  /* "" when identified */
+	/* Not 0: the door said nothing at all (no byte, no hang-up) within
+	 * the first-answer budget (probe_opts.first_ms, this many ms), and
+	 * the probe stopped there; error says "nothing yet after N ms". */
+	uint32_t        silent_ms;
 	struct probe_clue clue;
 };
 
@@ -64,10 +71,36 @@ struct probe_door {
 	struct probe_result     r;
 };
 
+/*
+ * Where probes wait for their hints: a door can be listened to (the
+ * greeting) before its owner is known, but nothing is said to it before
+ * the hint that may forbid it (a Redis gets no HTTP). The caller fills
+ * every door's hint under mu, then sets open and broadcasts (probe_gate_
+ * open). A probe waits at most PROBE_GATE_MAX_MS; its deadlines move on by
+ * the time it waited, so the wait is not taken out of its own budget.
+ */
+struct probe_gate {
+	pthread_mutex_t mu;
+	pthread_cond_t  cv;      /* CLOCK_MONOTONIC */
+	bool            open;
+};
+
+void	probe_gate_init(struct probe_gate *);
+/* Runs fill(ctx) under the lock (it may write the doors' hints), then
+ * lets every waiting probe go on. */
+void	probe_gate_open(struct probe_gate *, void (*fill)(void *), void *ctx);
+void	probe_gate_destroy(struct probe_gate *);
+
 struct probe_opts {
 	uint32_t timeout_ms;    /* per door; 0 means PROBE_TIMEOUT_MS */
 	unsigned threads;       /* 0: one per door, at most
 				   PROBE_THREADS_MAX */
+	/* The first-answer budget, greeting window included: a door that
+	 * has said nothing (no byte, no hang-up) this long is left as silent
+	 * (r.silent_ms); one that answered in time gets the rest of
+	 * timeout_ms to be identified. 0: no such budget (door probe). */
+	uint32_t first_ms;
+	struct probe_gate *gate;   /* NULL: the hints are in already */
 };
 
 /* Sets up a door: addr with port (host order; 0 keeps addr's), the host
@@ -83,6 +116,8 @@ void	probe_door_init(struct probe_door *, const struct sockaddr *addr,
  * cheapest and most harmless first; never HTTP to a door the clues call
  * Redis; no command that changes a server's state. Everything within
  * timeout_ms and PROBE_READ_MAX bytes per door.
+ * With o->first_ms, a door silent that long is given up (r.silent_ms);
+ * with o->gate, the hints are waited for after the greeting.
  * Each door ends with r.conf PROBE_CONF_PROBE (identified) or with
  * r.error saying why not. Then: when the door answered, but in no protocol
  * door knows (junk, or a hang-up on every connection), the answer itself

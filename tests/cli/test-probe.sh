@@ -189,6 +189,11 @@ fi
 p=$(free_port)
 if try_start redis start_redis "$p"; then
     probe_case redis "$p" redis '^Redis$' '^[0-9]+\.[0-9]+\.[0-9]+$'
+    # door who starts knocking before it knows the owner, but says nothing
+    # before the owner's name is in: a Redis on a port of no meaning gets
+    # no HTTP (Redis logs one SECURITY ATTACK a minute: this is the first)
+    check_nomatch "redis: no HTTP from door who's early probe, nor door probe's" \
+        "SECURITY ATTACK" "$(cat "$(server_log "$(ss_pids "$p" tcp | head -1)")" 2>/dev/null)"
     run_door probe "$p" --no-color
     check_match "redis: the human line" "^$p/tcp +redis +Redis [0-9.]+ \\(probe\\)$" "$DOOR_OUT"
 fi
@@ -307,6 +312,16 @@ if start_silent "$p" >/dev/null; then
         "$(jq_py 'o=d[0]; print(o["service"], o["confidence"])')"
     check "silent door: back within the timeout (${ms} ms)" test "$ms" -lt 1800
     check "silent door: it took most of the timeout (${ms} ms)" test "$ms" -ge 900
+    # the card does not wait door probe's timeout: a first-answer budget
+    # (door(1), door who), and the way to wait longer
+    run_door "$p" --no-color
+    check_eq "silent door card: exit 0" 0 "$DOOR_RC"
+    check_match "silent door card: nothing yet, and how to wait longer" \
+        "answers +nothing yet after 300 ms \\(door probe $p waits longer\\)"$'\n' "$DOOR_OUT"$'\n'
+    run_door who "$p" --json
+    check_eq "silent door card JSON: the error says how long, the clue stands" \
+        "nothing yet after 300 ms http process" \
+        "$(jq_py 'p=d[0]["probe"]; print(p["error"], p["service"], p["confidence"])')"
 else
     fail "silent listener starts"
 fi

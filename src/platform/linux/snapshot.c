@@ -33,6 +33,14 @@ int
 platform_snapshot(const struct sock_query *q, struct snap *snap,
     struct door_err *e)
 {
+	return platform_snapshot_cb(q, snap, NULL, NULL, e);
+}
+
+int
+platform_snapshot_cb(const struct sock_query *q, struct snap *snap,
+    void (*sockets_in)(const struct snap *, void *), void *ctx,
+    struct door_err *e)
+{
 	struct sock_filter f;
 	struct mnl_socket *nl = NULL;
 	enum source_mode   src = source_from_env(q->source);
@@ -92,6 +100,8 @@ platform_snapshot(const struct sock_query *q, struct snap *snap,
 		}
 	}
 	diag_close(nl);
+	if (sockets_in != NULL)
+		sockets_in(snap, ctx);
 	if (q->owners == OWNER_SKIP)
 		return 0;
 	facts = PROC_HAVE_STAT | PROC_HAVE_UID;

@@ -16,6 +16,16 @@ platform_snapshot(const struct sock_query *q, struct snap *s,
 }
 
 int
+platform_snapshot_cb(const struct sock_query *q, struct snap *s,
+    void (*sockets_in)(const struct snap *, void *), void *ctx,
+    struct door_err *e)
+{
+	(void)sockets_in;
+	(void)ctx;
+	return platform_snapshot(q, s, e);
+}
+
+int
 platform_user_name(uint32_t uid, char *buf, size_t size)
 {
 	snprintf(buf, size, "%u", uid);
