@@ -19,6 +19,34 @@ json_init_compact(struct json *j, struct buf *b)
 	j->compact = true;
 }
 
+void
+json_stream(struct json *j, json_sink_fn sink, void *ctx, size_t chunk)
+{
+	j->sink = sink;
+	j->sink_ctx = ctx;
+	j->chunk = chunk;
+}
+
+int
+json_flush(struct json *j)
+{
+	if (j->sink == NULL)
+		return 0;
+	if (!j->sink_failed && j->b->len > 0 && j->sink(j->sink_ctx, j->b) != 0)
+		j->sink_failed = true;
+	/* after a failure the rest is dropped: never held, never written */
+	if (j->sink_failed)
+		buf_reset(j->b);
+	return j->sink_failed ? -1 : 0;
+}
+
+void
+json_flush_point(struct json *j)
+{
+	if (j->sink != NULL && j->b->len >= j->chunk)
+		(void)json_flush(j);
+}
+
 static void
 indent(struct json *j)
 {

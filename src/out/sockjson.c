@@ -222,3 +222,17 @@ sockjson_write(struct json *j, const struct snap *s, size_t i,
 	json_arr_end(j);
 	json_obj_end(j);
 }
+
+void
+sockjson_write_list(struct json *j, const struct snap *s, const size_t *socks,
+    size_t n, const struct out_opts *o, sockjson_probe_fn probe,
+    const void *ctx)
+{
+	json_arr_begin(j);
+	for (size_t i = 0; i < n; i++) {
+		sockjson_write(j, s, socks[i], o, probe != NULL ?
+		    probe(ctx, socks[i]) : NULL);
+		json_flush_point(j);
+	}
+	json_arr_end(j);
+}

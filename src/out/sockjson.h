@@ -12,4 +12,15 @@ struct probe_result;
 void	sockjson_write(struct json *, const struct snap *, size_t sock,
 	    const struct out_opts *, const struct probe_result *pr);
 
+/* The probe result of socket `sock`, or NULL. */
+typedef const struct probe_result	*(*sockjson_probe_fn)(const void *ctx,
+	    size_t sock);
+
+/* The array of socks[0..n) (door ls --json), one object at a time: with
+ * a streaming writer (json_stream), it goes out as it is made. probe may
+ * be NULL (no probes). */
+void	sockjson_write_list(struct json *, const struct snap *,
+	    const size_t *socks, size_t n, const struct out_opts *,
+	    sockjson_probe_fn probe, const void *ctx);
+
 #endif
