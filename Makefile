@@ -14,6 +14,8 @@ VERSION  := 0.1.0
 BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
 ZSHCOMPDIR  ?= $(PREFIX)/share/zsh/site-functions
 FISHCOMPDIR ?= $(PREFIX)/share/fish/vendor_completions.d
+# The JSON Schemas of every --json output (docs/schema/).
+SCHEMADIR   ?= $(PREFIX)/share/door/schema
 
 WARN     = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
            -Wmissing-prototypes -Wformat=2 -Wvla -Wpointer-arith \
@@ -170,6 +172,8 @@ install: door $(COMPLETIONS)
 	install -m 0644 $(O)/completions/_door $(DESTDIR)$(ZSHCOMPDIR)/_door
 	install -m 0644 $(O)/completions/door.fish \
 	    $(DESTDIR)$(FISHCOMPDIR)/door.fish
+	install -d $(DESTDIR)$(SCHEMADIR)
+	install -m 0644 docs/schema/*.json $(DESTDIR)$(SCHEMADIR)
 
 deps:
 	scripts/deps.sh build

@@ -58,12 +58,26 @@ unit_all() {
 
 cli_all() {
 	local door=$1 t
+	# every --json output is kept here, and checked by schema_all
+	export DOOR_JSON_RECORD=$log/json-${2:-plain}
+	mkdir -p "$DOOR_JSON_RECORD"
 	for t in tests/cli/test-*.sh; do
 		[ -f "$t" ] || continue
 		echo "# $t"
 		DOOR=$door timeout 600 bash "$t" ||
 		    echo "not ok - $t exited $?"
 	done
+}
+
+# Every --json output the end-to-end tests recorded, against docs/schema/:
+# one line per verb, in one python3 process.
+schema_all() {
+	local door=$1 verbs
+	verbs=$("$door" --help | awk '/^commands:/ {on = 1; next} on && /^  [a-z]/ {print $1} on && /^$/ {exit}')
+	local py=${DOOR_PY:-/usr/bin/python3}
+	[ -x "$py" ] || py=python3
+	"$py" tests/tools/json-schema-check.py docs/schema \
+	    "$log/json-$2" "$verbs" "$2"
 }
 
 echo "door test suite: $(date -u +%FT%TZ) on $(uname -r), $jobs cores"
@@ -73,13 +87,15 @@ step clang build make -j"$jobs" clang
 step stub build make -j"$jobs" stub
 step unit unit_all build/release
 step npm bash tests/cli/npm-packages.sh
-step cli cli_all "$top/door"
+step cli cli_all "$top/door" plain
+step schema schema_all "$top/door" plain
 step fuzz-replay make -s fuzz-replay
 step asan-build build make -j"$jobs" asan
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:exitcode=99
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 step asan-unit unit_all build/asan
-step asan-cli cli_all "$top/build/asan/door"
+step asan-cli cli_all "$top/build/asan/door" asan
+step asan-schema schema_all "$top/build/asan/door" asan
 
 echo "logs: $log"
 if [ "$skipped" -gt 0 ]; then

@@ -49,6 +49,8 @@
 #   KEEP_TMP=1        keep the temp root (logs, configs) for debugging
 #   DOOR_TEST_MAX_LIFETIME  seconds after which a server's watchdog kills it even
 #                     if this shell was SIGKILLed and its trap never ran (900)
+#   DOOR_JSON_RECORD  a directory: every --json output of run_door is kept there
+#                     for the schema check (record_json; scripts/test.sh sets it)
 
 if [ -n "${_DOOR_LIB_LOADED:-}" ]; then
     return 0
@@ -673,6 +675,26 @@ door_path_for() {
     cp -- "$DOOR" "$d/door" && chmod 755 "$d/door" && printf '%s\n' "$d/door"
 }
 
+# record_json ARGS... <OUTPUT: when DOOR_JSON_RECORD names a directory
+# (scripts/test.sh sets it), keeps a --json output of `door ARGS...` there
+# with its arguments; the suite's last step validates every one against
+# docs/schema/ (tests/tools/json-schema-check.py). run_door and run_door_as
+# call it; a test that runs door itself with --json pipes its stdout here.
+record_json() {
+    local a json=0 prev= f
+    [ -n "${DOOR_JSON_RECORD:-}" ] && [ -d "$DOOR_JSON_RECORD" ] || { cat >/dev/null; return 0; }
+    for a in "$@"; do
+        [ "$a" = -- ] && break
+        case "$prev $a" in *" --json" | *" --format=json" | "--format json") json=1 ;; esac
+        prev=$a
+    done
+    if [ "$json" = 0 ]; then cat >/dev/null; return 0; fi
+    f=$(mktemp "$DOOR_JSON_RECORD/${_T_SCRIPT%.sh}.XXXXXX") || { cat >/dev/null; return 0; }
+    printf '%s\0' "$@" >"$f"
+    cat >"$f.out"
+    [ -s "$f.out" ] || rm -f "$f" "$f.out"   # no output (a usage error): nothing to check
+}
+
 # shellcheck disable=SC2034 # DOOR_RC/DOOR_OUT/DOOR_ERR are for the caller
 # run_door ARGS...: run door bounded by CHECK_TIMEOUT; sets DOOR_RC, DOOR_OUT,
 # DOOR_ERR (trailing newlines stripped) and DOOR_OUT_FILE / DOOR_ERR_FILE
@@ -682,6 +704,7 @@ run_door() {
     DOOR_ERR_FILE=$_T_ROOT/.door.err
     timeout -k 2 "$CHECK_TIMEOUT" "$DOOR" "$@" </dev/null >"$DOOR_OUT_FILE" 2>"$DOOR_ERR_FILE"
     DOOR_RC=$?
+    record_json "$@" <"$DOOR_OUT_FILE"
     DOOR_OUT=$(cat "$DOOR_OUT_FILE")
     DOOR_ERR=$(cat "$DOOR_ERR_FILE")
     return 0
@@ -697,6 +720,7 @@ run_door_as() {
     DOOR_ERR_FILE=$_T_ROOT/.door.err
     run_as "$user" timeout -k 2 "$CHECK_TIMEOUT" "$bin" "$@" </dev/null >"$DOOR_OUT_FILE" 2>"$DOOR_ERR_FILE"
     DOOR_RC=$?
+    record_json "$@" <"$DOOR_OUT_FILE"
     DOOR_OUT=$(cat "$DOOR_OUT_FILE")
     DOOR_ERR=$(cat "$DOOR_ERR_FILE")
     return 0

@@ -122,6 +122,7 @@ if lpid=$(start_py_listener "$p2" 127.0.0.1); then
     check_match "nothing listening: names the neighbour in this directory" \
         "nothing listens on $p; python3 \\(pid $lpid, [^)]*\\) listens on $p2" "$DOOR_OUT"
     DOOR_OUT=$(cd "$ldir" && timeout 30 "$DOOR" url --timeout 20s --json "http://localhost:$p/" 2>/dev/null)
+    printf '%s\n' "$DOOR_OUT" | record_json url --timeout 20s --json "http://localhost:$p/"
     check_eq "nothing listening JSON: nearest[0] is the neighbour, same_dir" \
         "$p2 $lpid True" \
         "$(json_get '"%s %s %s" % (d["door"]["nearest"][0]["port"], d["door"]["nearest"][0]["pid"], d["door"]["nearest"][0]["same_dir"])')"
