@@ -15,6 +15,10 @@
 # .sources files or sources.list), so a machine behind a local mirror
 # builds its root from it. DOOR_MIRROR overrides it.
 #
+# The root gets this machine's local CA certificates
+# (/usr/local/share/ca-certificates) and, while entered, its resolv.conf:
+# what any machine on this network is given; nothing else is copied.
+#
 # debootstrap's download is kept as a tarball in DOOR_ROOT_CACHE
 # (/var/cache/door/roots): creating a second root unpacks the same packages
 # debootstrap would fetch again, so it is exactly as fresh. Delete the cache
@@ -112,6 +116,17 @@ Suites: $suite $suite-updates
 Components: main
 Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
 EOF
+	# The trust a machine on this network needs: the CA certificates its
+	# admin added (a network whose proxy re-signs TLS, as this workplace's
+	# does, has its CA here). Debian's ca-certificates, once installed in
+	# the root, adds them to the system store that apt, curl and Debian's
+	# Node.js read; without them npm's registry fails with
+	# SELF_SIGNED_CERT_IN_CHAIN. Nothing else of this machine is copied.
+	if [ -d /usr/local/share/ca-certificates ]; then
+		mkdir -p "$dir/usr/local/share/ca-certificates"
+		cp -a /usr/local/share/ca-certificates/. \
+		    "$dir/usr/local/share/ca-certificates/" 2>/dev/null || true
+	fi
 	echo "mkroot.sh: $dir is ready" >&2
 }
 
