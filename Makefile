@@ -54,7 +54,7 @@ UNIT_SRC = $(wildcard tests/unit/test-*.c)
 UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=$(O)/unit/%)
 
 .PHONY: all clean install test check unit asan clang stub fuzz fuzz-build \
-        fuzz-replay bench deps completions
+        fuzz-replay bench deps completions deb
 .SUFFIXES:
 
 all: door
@@ -162,9 +162,9 @@ $(O)/completions/door.fish: $(O)/door
 	@mkdir -p $(dir $@)
 	@$(O)/door completions fish > $@.tmp && mv $@.tmp $@
 
-install: door $(COMPLETIONS)
+install: $(O)/door $(COMPLETIONS)
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1
-	install -m 0755 door $(DESTDIR)$(PREFIX)/bin/door
+	install -m 0755 $(O)/door $(DESTDIR)$(PREFIX)/bin/door
 	install -m 0644 door.1 $(DESTDIR)$(PREFIX)/share/man/man1/door.1
 	install -d $(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(ZSHCOMPDIR) \
 	    $(DESTDIR)$(FISHCOMPDIR)
@@ -178,7 +178,11 @@ install: door $(COMPLETIONS)
 deps:
 	scripts/deps.sh build
 
-clean:
-	rm -rf build door
+# door_VERSION_ARCH.deb here, from a staged make install (scripts/mkdeb.sh).
+deb:
+	scripts/mkdeb.sh
 
--include $(shell find build -name '*.d' 2>/dev/null)
+clean:
+	rm -rf build door debian/door door_*.deb
+
+-include $(shell find build -name '*.d' -type f 2>/dev/null)

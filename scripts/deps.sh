@@ -38,6 +38,7 @@ done
 pkgs_build="gcc libc6-dev make pkg-config"
 pkgs_build="$pkgs_build libmnl-dev"              # netlink sock_diag
 pkgs_build="$pkgs_build libcurl4-openssl-dev"    # door url (dlopen'd at run time)
+pkgs_build="$pkgs_build dpkg-dev"                # make deb (dpkg-shlibdeps, dpkg-deb)
 
 pkgs_test="$pkgs_build"
 pkgs_test="$pkgs_test clang libclang-rt-14-dev"  # the clang build, libFuzzer, sanitizers
@@ -53,7 +54,7 @@ pkgs_test="$pkgs_test python3-django python3-flask python3-uvicorn python3-fasta
 pkgs_test="$pkgs_test bash-completion zsh fish"     # test-completions.sh drives the real shells
 pkgs_test="$pkgs_test python3-jsonschema"           # every --json output against docs/schema/
 pkgs_test="$pkgs_test prometheus prometheus-node-exporter"  # promtool, a real textfile collector
-pkgs_test="$pkgs_test dpkg-dev lintian"             # make deb (dpkg-shlibdeps, dpkg-deb), its lint
+pkgs_test="$pkgs_test lintian"                      # test-deb.sh: the package's lint
 
 pkgs_bench="$pkgs_test hyperfine nmap time"
 

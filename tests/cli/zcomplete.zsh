@@ -12,6 +12,8 @@ step() { zpty -r -m z __out '*<P>*' || exit 4; zpty -w z "$1"; }
 zpty -w z "PROMPT='<''P>' RPROMPT=''"
 step "fpath=($fdir \$fpath); autoload -Uz compinit; compinit -u -D"
 step 'zstyle ":completion:*" list-grouped false'
+# no listing (a long one would ask "do you wish to see all N possibilities?")
+step 'unsetopt auto_list list_ambiguous list_beep beep'
 step 'compadd() {
   if [[ ${@[1,(i)(-|--)]} == *-(O|A|D)\ * ]]; then builtin compadd "$@"; return $?; fi
   typeset -a __hits __dscr
