@@ -10,7 +10,8 @@ tmp=$(mk_tmpdir metrics)
 
 # parse_metrics FILE: one line per sample, "name<TAB>label=value,... (sorted,
 # values unescaped and then shown with Python's repr)<TAB>value", sorted; fails
-# on a line that is neither a sample, a comment nor empty.
+# on a line that is neither a sample, a comment nor empty. Values are shown
+# as Python floats (1.0).
 parse_metrics() {
 	"$PY" - "$1" <<'EOF'
 import re, sys
@@ -41,7 +42,8 @@ for n, line in enumerate(open(sys.argv[1], encoding="utf-8"), 1):
         if i < len(body):
             assert body[i] == ",", line
             i += 1
-    out.append("%s\t%s\t%s" % (m.group(1), ",".join(sorted(labels)), m.group(4)))
+    # the value as a number: node_exporter writes 0.00938 for door's 0.009380
+    out.append("%s\t%s\t%r" % (m.group(1), ",".join(sorted(labels)), float(m.group(4))))
 print("\n".join(sorted(out)))
 EOF
 }
@@ -70,13 +72,13 @@ out=$(promtool check metrics <"$tmp/ours.prom" 2>&1)
 check_eq "promtool check metrics: the hostile names" "0" "$?" || diag "$out"
 got=$(parse_metrics "$tmp/ours.prom" | grep -v '^door_scrape_duration_seconds')
 want=$(sort <<EOF
-door_listener_info	address='127.0.0.1',confidence='',family='ipv4',port='$p1',process='q"b\\\\\\\\c',proto='tcp',service='',user='root'	1
-door_listener_info	address='127.0.0.1',confidence='',family='ipv4',port='$p2',process='nl\\\\x0ax\\\\x1b[31m\\\\xff',proto='tcp',service='',user='root'	1
-door_listener_info	address='127.0.0.1',confidence='',family='ipv4',port='$p3',process='dmworkers',proto='tcp',service='',user='root'	1
-door_listener_info	address='127.0.0.1',confidence='',family='ipv4',port='$p4',process='dmudp',proto='udp',service='',user='root'	1
-door_listeners	proto='tcp'	3
-door_listeners	proto='udp'	1
-door_owners_hidden		0
+door_listener_info	address='127.0.0.1',confidence='',family='ipv4',port='$p1',process='q"b\\\\\\\\c',proto='tcp',service='',user='root'	1.0
+door_listener_info	address='127.0.0.1',confidence='',family='ipv4',port='$p2',process='nl\\\\x0ax\\\\x1b[31m\\\\xff',proto='tcp',service='',user='root'	1.0
+door_listener_info	address='127.0.0.1',confidence='',family='ipv4',port='$p3',process='dmworkers',proto='tcp',service='',user='root'	1.0
+door_listener_info	address='127.0.0.1',confidence='',family='ipv4',port='$p4',process='dmudp',proto='udp',service='',user='root'	1.0
+door_listeners	proto='tcp'	3.0
+door_listeners	proto='udp'	1.0
+door_owners_hidden		0.0
 EOF
 )
 check_eq "the series: one per door and process name (forked workers are one), counts" "$want" "$got"
@@ -92,7 +94,7 @@ run_door ls "$hp" --probe --format openmetrics
 check_match "with --probe, from the answer" 'service="Python http.server",confidence="probe"' "$DOOR_OUT"
 
 # hidden owners, seen as nobody
-run_door_as nobody ls "$p1" "$p3" --format openmetrics
+run_door_as nobody ls "$p1" "$p3" --tcp --format openmetrics
 check_eq "as nobody, door ls --format openmetrics exits 0" 0 "$DOOR_RC"
 check_match "as nobody, both doors' owners are hidden" $'\ndoor_owners_hidden 2\n' "$DOOR_OUT"
 check_match "as nobody, a hidden owner is an empty process label" "port=\"$p1\",proto=\"tcp\",address=\"127.0.0.1\",family=\"ipv4\",process=\"\",user=\"root\"" "$DOOR_OUT"
