@@ -75,5 +75,11 @@ t0=$(date +%s)
 rc2=$?
 echo "== 2: scripts/test.sh  (exit $rc2, $(($(date +%s) - t0)) s; log: $logs/quick-start-2.log)"
 grep -E '^\[[^]]*\] (not ok|skip) - ' "$logs/quick-start-2.log" | head -n 60
+# the suite's per-step logs live inside the root: keep them with ours
+inner=$(sed -n 's/^logs: \(\/tmp\/door-test\.[A-Za-z0-9]*\)$/\1/p' "$logs/quick-start-2.log" | tail -1)
+if [ -n "$inner" ] && [ -d "$dir$inner" ]; then
+	rm -rf "$logs/suite"
+	cp -a "$dir$inner" "$logs/suite" && echo "fresh-root.sh: the suite's step logs: $logs/suite"
+fi
 tail -n 2 "$logs/quick-start-2.log"
 exit "$rc2"
