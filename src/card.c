@@ -384,8 +384,8 @@ start_probes(const struct snap *s, void *arg)
 }
 
 int
-doors_who(const struct cmd_args *a, char **targets, int ntargets,
-    bool next_steps)
+doors_who_render(const struct cmd_args *a, char **targets, int ntargets,
+    bool next_steps, struct buf *out)
 {
 	struct sock_query  q;
 	struct door_filter f;
@@ -393,7 +393,6 @@ doors_who(const struct cmd_args *a, char **targets, int ntargets,
 	struct snap        s;
 	struct entry      *v = NULL;
 	struct target      t;
-	struct buf         out;
 	struct probes      pr;
 	struct early       ea;
 	bool               probe = !cmd_flag(a, "no-probe");
@@ -428,13 +427,12 @@ doors_who(const struct cmd_args *a, char **targets, int ntargets,
 	if (rc != DOOR_OK)
 		return rc;
 	rc = DOOR_NO;
-	buf_init(&out);
 	if (a->out.json) {
 		struct json j;
 		size_t     *idx = malloc((n ? n : 1) * sizeof *idx);
 		size_t      ns = idx ? doors_socks(&s, v, n, idx) : 0;
 
-		json_init(&j, &out);
+		json_init(&j, out);
 		json_arr_begin(&j);
 		for (size_t i = 0; i < ns; i++)
 			sockjson_write(&j, &s, idx[i], &a->out,
@@ -454,21 +452,19 @@ doors_who(const struct cmd_args *a, char **targets, int ntargets,
 			    k->proto)
 				j++;
 			if (i > 0)
-				buf_addc(&out, '\n');
-			card(a, &s, v + i, j - i, next_steps, &pr, &out);
+				buf_addc(out, '\n');
+			card(a, &s, v + i, j - i, next_steps, &pr, out);
 			i = j;
 		}
 		if (n == 0) {
 			for (int t_i = 0; t_i < ntargets; t_i++) {
-				buf_adds(&out, "nobody is behind ");
-				put(&out, targets[t_i], strlen(targets[t_i]));
-				buf_printf(&out, ": nothing listens there%s\n",
+				buf_adds(out, "nobody is behind ");
+				put(out, targets[t_i], strlen(targets[t_i]));
+				buf_printf(out, ": nothing listens there%s\n",
 				    q.tcp && q.udp ? " (tcp or udp)" : "");
 			}
 		}
 	}
-	out_flush(&out);
-	buf_free(&out);
 	probes_free(&pr);
 	if (n > 0)
 		rc = DOOR_OK;
@@ -477,3 +473,17 @@ doors_who(const struct cmd_args *a, char **targets, int ntargets,
 	return rc;
 }
 
+
+int
+doors_who(const struct cmd_args *a, char **targets, int ntargets,
+    bool next_steps)
+{
+	struct buf out;
+	int        rc;
+
+	buf_init(&out);
+	rc = doors_who_render(a, targets, ntargets, next_steps, &out);
+	out_flush(&out);
+	buf_free(&out);
+	return rc;
+}

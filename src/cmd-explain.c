@@ -141,7 +141,7 @@ next_free(uint16_t port)
 /* What door who would show, without its "next" line: explain gives the
  * two ways out itself, with the free port filled in. */
 static void
-who_card(const struct cmd_args *a, uint16_t port)
+who_card(const struct cmd_args *a, uint16_t port, struct buf *out)
 {
 	struct cmd_args w;
 	char            ps[8];
@@ -155,7 +155,7 @@ who_card(const struct cmd_args *a, uint16_t port)
 	w.argc = 1;
 	w.argv = argv;
 	w.dashdash = 1;
-	(void)doors_who(&w, argv, 1, false);
+	(void)doors_who_render(&w, argv, 1, false, out);
 }
 
 static const char *
@@ -166,46 +166,27 @@ from_key(enum port_from f)
 	return k[f];
 }
 
-static int
-explain_exec(struct cmd_args *a)
+int
+explain_render(const struct cmd_args *a, const char *text, size_t len,
+    uint16_t hint, struct buf *out)
 {
-	struct buf        text, out;
 	struct bindmsg    m;
 	struct door_err   e;
 	struct sock_query q;
 	struct snap       s;
 	enum port_from    from = FROM_TEXT;
-	const char       *hint = cmd_value(a, "port");
-	uint16_t          port = 0;
+	uint16_t          port = hint;
 	size_t            listening = 0, tw = 0, hidden = 0;
 	unsigned          other = 0;
 	char              how[160];
 	int               rc = DOOR_OK;
 
 	err_clear(&e);
-	buf_init(&text);
-	buf_init(&out);
 	snap_init(&s);
-	if (hint != NULL) {
-		uint64_t v;
-
-		if (num_parse(hint, 1, 65535, &v) != 0) {
-			out_error("--port needs a port, 1-65535");
-			rc = DOOR_USAGE;
-			goto done;
-		}
-		port = (uint16_t)v;
-	}
-	if (read_text(a, &text, &e) != 0) {
-		out_error(e.msg);
-		rc = DOOR_SYSTEM;
-		goto done;
-	}
-	if (bindmsg_parse(text.p ? text.p : "", text.len, &m) != 0) {
-		if (a->out.json) {
-			buf_adds(&out, "{\"recognised\": false}\n");
-			out_flush(&out);
-		} else
+	if (bindmsg_parse(text, len, &m) != 0) {
+		if (a->out.json)
+			buf_adds(out, "{\"recognised\": false}\n");
+		else
 			out_error("no bind error in this text: door explain "
 			    "reads 'address already in use' errors (Node, "
 			    "Python, Go, Java, nginx, PostgreSQL, Redis, "
@@ -215,7 +196,7 @@ explain_exec(struct cmd_args *a)
 	}
 	if (m.port != 0)
 		port = m.port;
-	else if (hint != NULL)
+	else if (hint != 0)
 		from = FROM_OPTION;
 	else if ((port = bindmsg_default_port(m.tool)) != 0)
 		from = FROM_DEFAULT;
@@ -252,7 +233,7 @@ explain_exec(struct cmd_args *a)
 	if (a->out.json) {
 		struct json j;
 
-		json_init(&j, &out);
+		json_init(&j, out);
 		json_obj_begin(&j);
 		json_key(&j, "recognised");
 		json_bool(&j, true);
@@ -302,75 +283,95 @@ explain_exec(struct cmd_args *a)
 			json_null(&j);
 		json_obj_end(&j);
 		json_end(&j);
-		out_flush(&out);
 		rc = from == FROM_NONE ? DOOR_NO : DOOR_OK;
 		goto done;
 	}
 
-	buf_adds(&out, bindmsg_tool_name(m.tool));
-	buf_adds(&out, " could not listen");
+	buf_adds(out, bindmsg_tool_name(m.tool));
+	buf_adds(out, " could not listen");
 	if (m.addr[0] != '\0') {
-		buf_adds(&out, " on ");
-		esc_term(&out, m.addr, strlen(m.addr));
+		buf_adds(out, " on ");
+		esc_term(out, m.addr, strlen(m.addr));
 	}
 	if (from == FROM_TEXT)
-		buf_printf(&out, " port %u: address already in use%s\n", port,
+		buf_printf(out, " port %u: address already in use%s\n", port,
 		    m.next_tried ? "" : " (another socket holds it)");
 	else
-		buf_adds(&out, ": address already in use\n");
+		buf_adds(out, ": address already in use\n");
 	if (m.next_tried != 0)
-		buf_printf(&out, "  it moved on to %u by itself; to keep %u, "
+		buf_printf(out, "  it moved on to %u by itself; to keep %u, "
 		    "free it\n", m.next_tried, port);
 	switch (from) {
 	case FROM_OPTION:
-		buf_printf(&out, "  the text names no port: using %u from "
+		buf_printf(out, "  the text names no port: using %u from "
 		    "--port\n", port);
 		break;
 	case FROM_DEFAULT:
-		buf_printf(&out, "  the text names no port: assuming %u, %s's "
+		buf_printf(out, "  the text names no port: assuming %u, %s's "
 		    "default (a guess: give the real one with --port)\n",
 		    port, bindmsg_tool_name(m.tool));
 		break;
 	case FROM_NONE:
-		buf_adds(&out, "  the text names no port: say which with "
+		buf_adds(out, "  the text names no port: say which with "
 		    "--port PORT (door explain --port 8080 '...')\n");
-		out_flush(&out);
 		rc = DOOR_NO;
 		goto done;
 	default:
 		break;
 	}
-	buf_addc(&out, '\n');
+	buf_addc(out, '\n');
 	if (listening == 0) {
-		buf_printf(&out, "%u is free now: whoever held it has let go",
+		buf_printf(out, "%u is free now: whoever held it has let go",
 		    port);
 		if (tw > 0)
-			buf_printf(&out, " (only %zu TIME_WAIT connection%s "
+			buf_printf(out, " (only %zu TIME_WAIT connection%s "
 			    "remain, which a server with SO_REUSEADDR binds "
 			    "past)", tw, tw == 1 ? "" : "s");
-		buf_adds(&out, "; start it again\n");
-		out_flush(&out);
+		buf_adds(out, "; start it again\n");
 		goto done;
 	}
-	out_flush(&out);
-	buf_reset(&out);
-	who_card(a, port);
+	who_card(a, port, out);
 	if (hidden > 0 && !platform_privileged())
-		buf_printf(&out, "\nthe owner is another user's, invisible "
+		buf_printf(out, "\nthe owner is another user's, invisible "
 		    "without root: sudo door explain shows it, and sudo door "
 		    "kill %u stops it\n", port);
-	buf_printf(&out, "\ntwo ways out:\n  stop it:            door kill "
+	buf_printf(out, "\ntwo ways out:\n  stop it:            door kill "
 	    "%u\n", port);
 	if (other != 0) {
-		buf_printf(&out, "  take another door:  door next %u   "
+		buf_printf(out, "  take another door:  door next %u   "
 		    "(%u is free now)\n                      ", port, other);
-		buf_adds(&out, how);
-		buf_addc(&out, '\n');
+		buf_adds(out, how);
+		buf_addc(out, '\n');
 	} else
-		buf_printf(&out, "  take another door:  door next %u\n", port);
-	out_flush(&out);
+		buf_printf(out, "  take another door:  door next %u\n", port);
 done:
 	snap_free(&s);
+	return rc;
+}
+
+static int
+explain_exec(struct cmd_args *a)
+{
+	struct buf      text, out;
+	struct door_err e;
+	const char     *hint = cmd_value(a, "port");
+	uint64_t        v = 0;
+	int             rc;
+
+	err_clear(&e);
+	if (hint != NULL && num_parse(hint, 1, 65535, &v) != 0) {
+		out_error("--port needs a port, 1-65535");
+		return DOOR_USAGE;
+	}
+	buf_init(&text);
+	buf_init(&out);
+	if (read_text(a, &text, &e) != 0) {
+		out_error(e.msg);
+		rc = DOOR_SYSTEM;
+	} else
+		rc = explain_render(a, text.p ? text.p : "", text.len,
+		    (uint16_t)v, &out);
+	out_flush(&out);
 	buf_free(&text);
 	buf_free(&out);
 	return rc;

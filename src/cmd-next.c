@@ -691,6 +691,44 @@ out:
 	return rc;
 }
 
+int
+next_free_port(uint16_t from, uint16_t *port, struct door_err *e)
+{
+	struct next_state *st = calloc(1, sizeof *st);
+	struct cmd_args    quiet;
+	int                rc = -1;
+
+	err_clear(e);
+	if (st == NULL)
+		return err_set(e, DOOR_SYSTEM, "out of memory");
+	memset(&quiet, 0, sizeof quiet);
+	quiet.out.quiet = true;
+	st->rf.fd = st->rf.dirfd = -1;
+	reserve_init(&st->rs);
+	st->r.lo = st->r.asked = from;
+	st->r.hi = 65535;
+	st->r.count = 1;
+	st->r.proto = PROTO_TCP;
+	st->found = calloc(1, sizeof *st->found);
+	if (st->found == NULL)
+		err_set(e, DOOR_SYSTEM, "out of memory");
+	else if (reservations(&quiet, st, e) == 0) {
+		mark_listening(&quiet, st);
+		if (search(st, e) != 0)
+			;
+		else if (st->nfound == 1) {
+			*port = st->found[0];
+			rc = 0;
+		} else
+			err_set(e, DOOR_NO, "no free port in %u-65535", from);
+	}
+	platform_reserve_close(&st->rf);
+	reserve_free(&st->rs);
+	free(st->found);
+	free(st);
+	return rc;
+}
+
 const struct cmd_entry cmd_next_entry = {
 	"next", "[PORT]",
 	"free doors: the first free port at or after PORT (3000), for "

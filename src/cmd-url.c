@@ -90,9 +90,8 @@ listener_text(struct buf *b, const struct url_listener *l)
 }
 
 static void
-text(const struct cmd_args *a, const struct url_report *r, struct buf *b)
+text(const struct out_opts *o, const struct url_report *r, struct buf *b)
 {
-	const struct out_opts *o = &a->out;
 	bool                   ok = r->failed == URL_LAYER_NONE;
 
 	buf_printf(b, "%s%s%s ", sgr(o, ok ? SGR_GREEN : SGR_RED),
@@ -522,14 +521,46 @@ json_report(const struct url_report *r, struct buf *b)
 	json_end(&j);
 }
 
+int
+url_render(const struct out_opts *oo, const char *input,
+    const struct url_opts *o, struct buf *out, struct door_err *e,
+    size_t *at, size_t *len)
+{
+	struct url_report *r;
+	char               msg[256];
+	int                rc;
+
+	*at = *len = 0;
+	if ((r = calloc(1, sizeof *r)) == NULL)
+		return err_set(e, DOOR_SYSTEM, "out of memory");
+	r->input = input;
+	if (url_split(input, &r->u, msg, sizeof msg, at, len) != 0) {
+		free(r);
+		return err_set(e, DOOR_USAGE, "%s", msg);
+	}
+	if (url_diagnose(r, o, e) != 0) {
+		free(r);
+		if (e->status == DOOR_OK)
+			e->status = DOOR_SYSTEM;
+		return -1;
+	}
+	if (oo->json)
+		json_report(r, out);
+	else
+		text(oo, r, out);
+	rc = r->failed == URL_LAYER_NONE ? DOOR_OK : DOOR_NO;
+	free(r);
+	return rc;
+}
+
 static int
 url_exec(struct cmd_args *a)
 {
-	struct url_report *r;
 	struct url_opts    o;
 	struct door_err    e;
 	struct buf         out;
 	const char        *v;
+	struct url_parts  *u;
 	uint64_t           t = 5000;
 	char               msg[256];
 	size_t             at, len;
@@ -542,37 +573,34 @@ url_exec(struct cmd_args *a)
 		out_error(e.msg);
 		return DOOR_USAGE;
 	}
-	if ((r = calloc(1, sizeof *r)) == NULL) {
-		out_error("out of memory");
-		return DOOR_SYSTEM;
-	}
-	r->input = a->argv[0];
-	if (url_split(a->argv[0], &r->u, msg, sizeof msg, &at, &len) != 0) {
-		free(r);
-		return malformed(a->argv[0], msg, at, len);
-	}
 	memset(&o, 0, sizeof o);
 	o.timeout_ms = t > 600000 ? 600000 : (uint32_t)t;
 	o.insecure = cmd_flag(a, "insecure");
 	o.no_follow = cmd_flag(a, "no-follow");
 	o.max_redirs = 5;
-	if (url_fetch_init(&e) != 0 || url_diagnose(r, &o, &e) != 0) {
+	/* a bad URL is shown with a caret, even where libcurl is missing */
+	if ((u = malloc(sizeof *u)) == NULL) {
+		out_error("out of memory");
+		return DOOR_SYSTEM;
+	}
+	if (url_split(a->argv[0], u, msg, sizeof msg, &at, &len) != 0) {
+		free(u);
+		return malformed(a->argv[0], msg, at, len);
+	}
+	free(u);
+	if (url_fetch_init(&e) != 0) {
 		out_error(e.msg);
-		url_fetch_cleanup();
-		free(r);
 		return e.status == DOOR_OK ? DOOR_SYSTEM : (int)e.status;
 	}
-	url_fetch_cleanup();
 	buf_init(&out);
-	if (a->out.json)
-		json_report(r, &out);
+	rc = url_render(&a->out, a->argv[0], &o, &out, &e, &at, &len);
+	url_fetch_cleanup();
+	if (rc < 0)
+		out_error(e.msg);
 	else
-		text(a, r, &out);
-	out_flush(&out);
+		out_flush(&out);
 	buf_free(&out);
-	rc = r->failed == URL_LAYER_NONE ? DOOR_OK : DOOR_NO;
-	free(r);
-	return rc;
+	return rc < 0 ? (int)e.status : rc;
 }
 
 const struct cmd_entry cmd_url_entry = {

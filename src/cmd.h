@@ -3,6 +3,8 @@
 #define DOOR_CMD_H
 
 #include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 
 #include "core/buf.h"
 #include "core/error.h"
@@ -69,5 +71,19 @@ extern const struct cmd_entry cmd_probe_entry;
 extern const struct cmd_entry cmd_known_entry;
 extern const struct cmd_entry cmd_url_entry;
 extern const struct cmd_entry cmd_completions_entry;
+
+/* What the verbs render, for door ui to render the same (each verb
+ * flushes its own buffer). */
+struct url_opts;
+/* door explain's answer for the pasted text (hint: --port, 0 none). */
+int	explain_render(const struct cmd_args *, const char *text, size_t len,
+	    uint16_t hint, struct buf *out);
+/* door url's report (text or JSON by o->json); libcurl started. -1 with
+ * e: DOOR_USAGE for a bad URL (*at, *len the bad part), else system. */
+int	url_render(const struct out_opts *, const char *url,
+	    const struct url_opts *, struct buf *out, struct door_err *e,
+	    size_t *at, size_t *len);
+/* The first free TCP port from `from` on, as door next finds it. */
+int	next_free_port(uint16_t from, uint16_t *port, struct door_err *e);
 
 #endif

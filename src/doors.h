@@ -75,5 +75,9 @@ bool	doors_port_addr_wanted(const struct door_filter *,
  * status (0 someone is there, 1 nobody, 2 usage, 3 system). */
 int	doors_who(const struct cmd_args *, char **targets, int ntargets,
 	    bool next_steps);
+/* The same, rendered into out (appended) instead of stdout: door ui's
+ * card is this very text and JSON. Diagnostics still go to stderr. */
+int	doors_who_render(const struct cmd_args *, char **targets,
+	    int ntargets, bool next_steps, struct buf *out);
 
 #endif
