@@ -116,8 +116,12 @@ bool
 platform_privileged(void)
 {
 	static int euid = -1;   /* asked per socket: ask the kernel once */
+	int        v = __atomic_load_n(&euid, __ATOMIC_RELAXED);
 
-	if (euid < 0)
-		euid = (int)geteuid();
-	return euid == 0;
+	/* atomically: door ui's threads ask at once */
+	if (v < 0) {
+		v = (int)geteuid();
+		__atomic_store_n(&euid, v, __ATOMIC_RELAXED);
+	}
+	return v == 0;
 }
