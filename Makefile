@@ -27,7 +27,9 @@ ALL_CFLAGS = -std=c17 $(WARN) $(OPT) $(SAN_FLAGS) $(CFLAGS)
 # One library a line, so that a new one is a new line.
 LIBS_linux        = -lmnl        # netlink sock_diag
 LIBS_linux       += -lpthread
+LIBS_linux       += -lmicrohttpd  # door ui's HTTP server
 LIBS_unsupported  = -lpthread
+LIBS_unsupported += -lmicrohttpd
 LDLIBS   = $(LIBS_$(PLATFORM))
 
 ifeq ($(SAN),1)
@@ -48,6 +50,9 @@ LIB_SRC  = $(CORE_SRC) $(OUT_SRC) $(PLAT_SRC) $(PROBE_SRC) $(MOD_SRC) \
            $(CMD_SRC)
 GEN_SRC  = $(O)/gen/ports.c
 LIB_OBJ  = $(LIB_SRC:%.c=$(O)/%.o) $(O)/gen/ports.o
+# door ui's page files, compiled in (scripts/ui-embed.sh)
+UI_PAGE  = $(sort $(wildcard src/ui/page/*))
+LIB_OBJ += $(O)/gen/ui_page.o
 DOOR_OBJ = $(O)/src/door.o $(LIB_OBJ)
 
 UNIT_SRC = $(wildcard tests/unit/test-*.c)
@@ -77,6 +82,14 @@ $(O)/gen/ports.c: data/ports.tsv scripts/ports-gen.awk
 	@awk -f scripts/ports-gen.awk data/ports.tsv > $@.tmp && mv $@.tmp $@
 
 $(O)/gen/ports.o: $(O)/gen/ports.c
+	@echo "  CC  $<"
+	@$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -c -o $@ $<
+
+$(O)/gen/ui_page.c: $(UI_PAGE) scripts/ui-embed.sh
+	@mkdir -p $(dir $@)
+	@sh scripts/ui-embed.sh $(UI_PAGE) > $@.tmp && mv $@.tmp $@
+
+$(O)/gen/ui_page.o: $(O)/gen/ui_page.c
 	@echo "  CC  $<"
 	@$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -c -o $@ $<
 
@@ -110,6 +123,7 @@ FUZZ_LIB_SRC = $(CORE_SRC) $(OUT_SRC) src/platform/unsupported/platform.c \
                src/platform/linux/procnet_parse.c \
                src/platform/linux/proc_parse.c \
                src/knock/http_parse.c src/url/parse.c \
+               src/ui/gate.c src/ui/jsonin.c \
                $(filter-out src/probe/probe.c src/probe/https.c,$(PROBE_SRC))
 
 fuzz-build:

@@ -39,6 +39,7 @@ pkgs_build="gcc libc6-dev make pkg-config"
 pkgs_build="$pkgs_build libmnl-dev"              # netlink sock_diag
 pkgs_build="$pkgs_build libcurl4-openssl-dev"    # door url (dlopen'd at run time)
 pkgs_build="$pkgs_build dpkg-dev"                # make deb (dpkg-shlibdeps, dpkg-deb)
+pkgs_build="$pkgs_build libmicrohttpd-dev"       # door ui's HTTP server
 
 pkgs_test="$pkgs_build"
 pkgs_test="$pkgs_test clang libclang-rt-14-dev"  # the clang build, libFuzzer, sanitizers
@@ -46,6 +47,7 @@ pkgs_test="$pkgs_test clang libclang-rt-14-dev"  # the clang build, libFuzzer, s
 # ss and ip netns; nftables: the black hole in test-check.sh.
 pkgs_test="$pkgs_test iproute2 nftables procps psmisc lsof util-linux passwd coreutils"
 pkgs_test="$pkgs_test groff-base"                # test-man.sh renders door.1
+pkgs_test="$pkgs_test chromium curl"             # test-ui*.sh: a real browser (DevTools over a pipe), curl
 pkgs_test="$pkgs_test python3 openssl"
 # Real servers. nginx: in bookworm "nginx" is the real server (nginx-core
 # was folded into it; nginx-light is only nginx + an extra module).
@@ -191,7 +193,7 @@ fi
 # a confusing test failure later.
 need="gcc make pkg-config"
 case $mode in
-    test | bench) need="$need clang ss ip nft python3 node npm nginx redis-server memcached setpriv lsof ps fuser timeout useradd" ;;
+    test | bench) need="$need clang ss ip nft python3 chromium curl node npm nginx redis-server memcached setpriv lsof ps fuser timeout useradd" ;;
 esac
 case $mode in
     bench) need="$need hyperfine nmap" ;;

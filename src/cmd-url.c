@@ -523,8 +523,8 @@ json_report(const struct url_report *r, struct buf *b)
 
 int
 url_render(const struct out_opts *oo, const char *input,
-    const struct url_opts *o, struct buf *out, struct door_err *e,
-    size_t *at, size_t *len)
+    const struct url_opts *o, struct buf *json, struct buf *txt,
+    struct door_err *e, size_t *at, size_t *len)
 {
 	struct url_report *r;
 	char               msg[256];
@@ -544,10 +544,10 @@ url_render(const struct out_opts *oo, const char *input,
 			e->status = DOOR_SYSTEM;
 		return -1;
 	}
-	if (oo->json)
-		json_report(r, out);
-	else
-		text(oo, r, out);
+	if (json != NULL)
+		json_report(r, json);
+	if (txt != NULL)
+		text(oo, r, txt);
 	rc = r->failed == URL_LAYER_NONE ? DOOR_OK : DOOR_NO;
 	free(r);
 	return rc;
@@ -593,7 +593,8 @@ url_exec(struct cmd_args *a)
 		return e.status == DOOR_OK ? DOOR_SYSTEM : (int)e.status;
 	}
 	buf_init(&out);
-	rc = url_render(&a->out, a->argv[0], &o, &out, &e, &at, &len);
+	rc = url_render(&a->out, a->argv[0], &o, a->out.json ? &out : NULL,
+	    a->out.json ? NULL : &out, &e, &at, &len);
 	url_fetch_cleanup();
 	if (rc < 0)
 		out_error(e.msg);

@@ -17,6 +17,7 @@ const struct cmd_entry *const cmd_table[] = {
 	&cmd_probe_entry,
 	&cmd_known_entry,
 	&cmd_url_entry,
+	&cmd_ui_entry,
 	NULL,
 };
 

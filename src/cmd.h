@@ -71,6 +71,7 @@ extern const struct cmd_entry cmd_probe_entry;
 extern const struct cmd_entry cmd_known_entry;
 extern const struct cmd_entry cmd_url_entry;
 extern const struct cmd_entry cmd_completions_entry;
+extern const struct cmd_entry cmd_ui_entry;
 
 /* What the verbs render, for door ui to render the same (each verb
  * flushes its own buffer). */
@@ -78,11 +79,12 @@ struct url_opts;
 /* door explain's answer for the pasted text (hint: --port, 0 none). */
 int	explain_render(const struct cmd_args *, const char *text, size_t len,
 	    uint16_t hint, struct buf *out);
-/* door url's report (text or JSON by o->json); libcurl started. -1 with
- * e: DOOR_USAGE for a bad URL (*at, *len the bad part), else system. */
+/* door url's report of one diagnosis, as JSON and/or text (either buffer
+ * may be NULL); libcurl started. -1 with e: DOOR_USAGE for a bad URL
+ * (*at, *len: the bad part), else a system error. */
 int	url_render(const struct out_opts *, const char *url,
-	    const struct url_opts *, struct buf *out, struct door_err *e,
-	    size_t *at, size_t *len);
+	    const struct url_opts *, struct buf *json, struct buf *text,
+	    struct door_err *e, size_t *at, size_t *len);
 /* The first free TCP port from `from` on, as door next finds it. */
 int	next_free_port(uint16_t from, uint16_t *port, struct door_err *e);
 

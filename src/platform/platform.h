@@ -124,6 +124,18 @@ int	platform_reserve_write(struct reserve_file *, const void *, size_t,
 /* Unlocks and closes; harmless on a file that was never opened. */
 void	platform_reserve_close(struct reserve_file *);
 
+/*
+ * A private file in the reservation file's directory (the same checks:
+ * the user's own, nobody else may write there): `name` is created anew
+ * (mode 0600, O_EXCL, never through a symlink) holding data; its path goes
+ * to path. door ui --open hands the browser its token this way, never on
+ * a command line that every user's ps shows.
+ */
+int	platform_private_file(const char *name, const void *data, size_t len,
+	    char *path, size_t size, struct door_err *);
+/* Removes it again; harmless when it is not there. */
+void	platform_private_remove(const char *name);
+
 /* ---- door kill: signalling only a verified process (house rule 10) ---- */
 
 /* Milliseconds on the monotonic clock: for waits and "exited after". */

@@ -349,3 +349,67 @@ platform_reserve_close(struct reserve_file *rf)
 		close(rf->dirfd);
 	rf->fd = rf->dirfd = -1;
 }
+
+int
+platform_private_file(const char *name, const void *data, size_t len,
+    char *path, size_t size, struct door_err *e)
+{
+	struct reserve_file rf;
+	const char         *p = data;
+	char               *slash;
+	size_t              off = 0;
+	int                 fd, err = 0;
+
+	memset(&rf, 0, sizeof rf);
+	rf.fd = rf.dirfd = -1;
+	if (name[0] == '\0' || strchr(name, '/') != NULL)
+		return err_set(e, DOOR_USAGE, "a private file name is one "
+		    "path component");
+	if (dir_open(&rf, true, e) != 0)
+		return -1;
+	slash = strrchr(rf.path, '/');
+	if (slash != NULL)
+		*slash = '\0';
+	snprintf(path, size, "%s/%s", rf.path, name);
+	/* a leftover of a run that was killed: never written through */
+	(void)unlinkat(rf.dirfd, name, 0);
+	fd = openat(rf.dirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+	    O_CLOEXEC, 0600);
+	if (fd < 0) {
+		err = errno;
+		platform_reserve_close(&rf);
+		return err_sys(e, err, "cannot create %s", path);
+	}
+	for (unsigned turn = 0; turn < 4096 && off < len; turn++) {
+		ssize_t n = write(fd, p + off, len - off);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			err = n < 0 ? errno : EIO;
+			break;
+		}
+		off += (size_t)n;
+	}
+	close(fd);
+	if (off < len) {
+		(void)unlinkat(rf.dirfd, name, 0);
+		platform_reserve_close(&rf);
+		return err_sys(e, err ? err : EIO, "cannot write %s", path);
+	}
+	platform_reserve_close(&rf);
+	return 0;
+}
+
+void
+platform_private_remove(const char *name)
+{
+	struct reserve_file rf;
+	struct door_err     e;
+
+	memset(&rf, 0, sizeof rf);
+	rf.fd = rf.dirfd = -1;
+	if (strchr(name, '/') == NULL && dir_open(&rf, false, &e) == 0)
+		(void)unlinkat(rf.dirfd, name, 0);
+	platform_reserve_close(&rf);
+}

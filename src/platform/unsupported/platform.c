@@ -234,3 +234,21 @@ platform_proc_alive(pid_t pid, uint64_t start_ticks)
 	(void)start_ticks;
 	return true;
 }
+
+int
+platform_private_file(const char *name, const void *data, size_t len,
+    char *path, size_t size, struct door_err *e)
+{
+	(void)name;
+	(void)data;
+	(void)len;
+	if (size > 0)
+		path[0] = '\0';
+	return err_set(e, DOOR_SYSTEM, "no private files on this platform");
+}
+
+void
+platform_private_remove(const char *name)
+{
+	(void)name;
+}

@@ -1,0 +1,695 @@
+/* server.c - door ui's HTTP surface on libmicrohttpd: two listening
+ * sockets of our own making (127.0.0.1 and ::1, never anything else), the
+ * gate every request passes (Host, token, Origin), the page files, the
+ * event stream, and the hand-off of API calls to the workers.
+ *
+ * The gate, in order, for every request:
+ *   1. one Host header, and it names this server on loopback (421):
+ *      DNS rebinding ends here, token or not;
+ *   2. the token, from ?token= or the door_ui_PORT cookie (403);
+ *   3. Sec-Fetch-Site, when a browser sends it: same-origin or none (403);
+ *   4. the route, and its method (404, 405);
+ *   5. for POST: Origin is http:// + that Host, and the body is JSON of
+ *      at most JIN_BODY_MAX bytes (403, 415, 413).
+ * Every answer carries a strict Content-Security-Policy, nosniff and
+ * no-referrer; none carries a CORS header.
+ *
+ * Threads: each address has its MHD event loop (one thread each); API
+ * calls run in the workers (work.c), their connection suspended until the
+ * answer is ready; event streams are suspended while nothing is new.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <microhttpd.h>
+
+#include "cmd.h"
+#include "platform/platform.h"
+#include "ui/page.h"
+#include "ui/server.h"
+#include "ui/ui.h"
+#include "url/url.h"
+
+#define CSP "default-src 'none'; script-src 'self'; style-src 'self'; " \
+	"img-src 'self'; connect-src 'self'; base-uri 'none'; " \
+	"form-action 'none'; frame-ancestors 'none'"
+#define PORT_TRIES	16   /* another program took the port we found */
+
+enum req_state { RQ_NEW, RQ_QUEUED, RQ_ANSWERED };
+
+/* One request, from its headers to its completion (MHD's req_cls). */
+struct ui_req {
+	struct ui_job          job;      /* first: work.c hands it back */
+	struct ui             *ui;
+	struct MHD_Connection *conn;
+	const struct ui_route *route;
+	enum req_state         state;
+	bool                   done;     /* the worker finished */
+	struct buf             body;
+	size_t                 held;     /* counted in ui->bodies */
+	bool                   declared; /* Content-Length held at once */
+	struct ui_call         call;
+};
+
+const struct ui_page_file *
+ui_page_find(const char *path)
+{
+	if (strcmp(path, "/") == 0)
+		path = "/index.html";
+	for (size_t i = 0; ui_page_files[i].path != NULL; i++)
+		if (strcmp(ui_page_files[i].path, path) == 0)
+			return &ui_page_files[i];
+	return NULL;
+}
+
+static void
+harden(struct MHD_Response *r)
+{
+	MHD_add_response_header(r, "Content-Security-Policy", CSP);
+	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+	MHD_add_response_header(r, "Referrer-Policy", "no-referrer");
+	MHD_add_response_header(r, "X-Frame-Options", "DENY");
+	MHD_add_response_header(r, "Cross-Origin-Opener-Policy",
+	    "same-origin");
+	MHD_add_response_header(r, "Cross-Origin-Resource-Policy",
+	    "same-origin");
+	MHD_add_response_header(r, "Cache-Control", "no-store");
+}
+
+static enum MHD_Result
+send_response(struct MHD_Connection *conn, unsigned status,
+    struct MHD_Response *r, const char *type)
+{
+	enum MHD_Result ret;
+
+	if (r == NULL)
+		return MHD_NO;
+	harden(r);
+	if (type != NULL)
+		MHD_add_response_header(r, "Content-Type", type);
+	ret = MHD_queue_response(conn, status, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+/* A short plain-text answer: the refusals say why, and nothing else. */
+static enum MHD_Result
+send_text(struct MHD_Connection *conn, unsigned status, const char *text)
+{
+	return send_response(conn, status, MHD_create_response_from_buffer(
+	    strlen(text), (void *)(uintptr_t)text, MHD_RESPMEM_MUST_COPY),
+	    "text/plain; charset=utf-8");
+}
+
+/* Hands b's bytes to MHD (which frees them); b is empty after. */
+static enum MHD_Result
+send_json(struct MHD_Connection *conn, unsigned status, struct buf *b)
+{
+	struct MHD_Response *r;
+
+	if (b->oom || b->p == NULL) {
+		buf_free(b);
+		return send_text(conn, 500, "door ui: out of memory\n");
+	}
+	r = MHD_create_response_from_buffer(b->len, b->p,
+	    MHD_RESPMEM_MUST_FREE);
+	if (r == NULL) {
+		buf_free(b);
+		return MHD_NO;
+	}
+	buf_init(b);
+	return send_response(conn, status, r,
+	    "application/json; charset=utf-8");
+}
+
+static bool	hold(struct ui *, struct ui_req *, size_t);
+
+/* ---- the gate ---- */
+
+struct hosts {
+	const char *value;
+	size_t      len;
+	int         n;
+};
+
+static enum MHD_Result
+count_host(void *cls, enum MHD_ValueKind kind, const char *key,
+    size_t key_size, const char *value, size_t value_size)
+{
+	struct hosts *h = cls;
+
+	(void)kind;
+	if (key_size == 4 && strncasecmp(key, "Host", 4) == 0) {
+		h->n++;
+		h->value = value;
+		h->len = value != NULL ? value_size : 0;
+	}
+	return MHD_YES;
+}
+
+struct cookie_check {
+	const struct ui *ui;
+	bool             ok;
+};
+
+/* Every cookie of our name is looked at: another server on another port
+ * of 127.0.0.1 can set one of the same name (cookies ignore ports). */
+static enum MHD_Result
+check_cookie(void *cls, enum MHD_ValueKind kind, const char *key,
+    size_t key_size, const char *value, size_t value_size)
+{
+	struct cookie_check *c = cls;
+
+	(void)kind;
+	if (key_size == strlen(c->ui->cookie) &&
+	    memcmp(key, c->ui->cookie, key_size) == 0 && value != NULL &&
+	    ui_token_eq(value, value_size, c->ui->token))
+		c->ok = true;
+	return MHD_YES;
+}
+
+static bool
+token_ok(const struct ui *ui, struct MHD_Connection *conn, bool *in_query)
+{
+	struct cookie_check cc = { ui, false };
+	const char         *v = NULL;
+	size_t              vl = 0;
+
+	*in_query = false;
+	if (MHD_lookup_connection_value_n(conn, MHD_GET_ARGUMENT_KIND, "token",
+	    5, &v, &vl) == MHD_YES && v != NULL && ui_token_eq(v, vl,
+	    ui->token)) {
+		*in_query = true;
+		return true;
+	}
+	MHD_get_connection_values_n(conn, MHD_COOKIE_KIND, check_cookie, &cc);
+	return cc.ok;
+}
+
+static const struct ui_route page_route = { "", false, NULL };
+static const struct ui_route events_route = { "/api/events", false, NULL };
+
+static const struct ui_route *
+find_route(const char *url)
+{
+	if (strcmp(url, events_route.path) == 0)
+		return &events_route;
+	for (size_t i = 0; ui_api_routes[i].path != NULL; i++)
+		if (strcmp(ui_api_routes[i].path, url) == 0)
+			return &ui_api_routes[i];
+	if (ui_page_find(url) != NULL)
+		return &page_route;
+	return NULL;
+}
+
+/* The first look at a request, headers only: refuses it (the answer is
+ * queued, and the return value is MHD's) or lets it on (*pass). */
+static enum MHD_Result
+gate(struct ui *ui, struct ui_req *r, const char *url, const char *method,
+    bool *pass)
+{
+	struct MHD_Connection *conn = r->conn;
+	struct hosts           h = { NULL, 0, 0 };
+	bool                   post = strcmp(method, "POST") == 0, in_query;
+	const char            *v;
+
+	*pass = false;
+	if (!post && strcmp(method, "GET") != 0 &&
+	    strcmp(method, "HEAD") != 0)
+		return send_text(conn, 405, "door ui: GET and POST only\n");
+	MHD_get_connection_values_n(conn, MHD_HEADER_KIND, count_host, &h);
+	if (h.n != 1 || !ui_host_ok(h.value, h.len, ui->port))
+		return send_text(conn, 421, "door ui answers only to "
+		    "127.0.0.1, [::1] and localhost, at its own port\n");
+	if (!token_ok(ui, conn, &in_query))
+		return send_text(conn, 403, "forbidden: open the URL door ui "
+		    "printed (with its ?token=)\n");
+	v = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+	    "Sec-Fetch-Site");
+	if (!ui_fetch_site_ok(v))
+		return send_text(conn, 403, "forbidden: a request from "
+		    "another site\n");
+	if ((r->route = find_route(url)) == NULL)
+		return send_text(conn, 404, "not found\n");
+	if (r->route->post != post)
+		return send_text(conn, 405, r->route->post ?
+		    "door ui: this is an action: POST only\n" :
+		    "door ui: GET only\n");
+	if (post) {
+		uint64_t cl = 0;
+
+		v = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+		    "Origin");
+		if (v == NULL || !ui_origin_ok(v, strlen(v), h.value, h.len))
+			return send_text(conn, 403, "forbidden: an action "
+			    "must come from the page itself (Origin)\n");
+		v = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+		    "Content-Type");
+		if (v == NULL || strncasecmp(v, "application/json", 16) != 0 ||
+		    (v[16] != '\0' && v[16] != ';'))
+			return send_text(conn, 415, "door ui: actions take "
+			    "application/json\n");
+		v = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+		    "Content-Length");
+		if (v != NULL) {
+			char *end;
+
+			errno = 0;
+			cl = strtoull(v, &end, 10);
+			if (errno != 0 || *end != '\0' || cl > JIN_BODY_MAX)
+				return send_text(conn, 413, "door ui: the "
+				    "body is too large\n");
+			if (!hold(ui, r, (size_t)cl))
+				return send_text(conn, 503, "door ui: busy, "
+				    "try again\n");
+			r->declared = true;
+		}
+	}
+	/* the first visit: the token goes into a cookie, and out of the
+	 * address bar and the history */
+	if (r->route == &page_route && in_query && !post) {
+		struct MHD_Response *resp = MHD_create_response_from_buffer(0,
+		    NULL, MHD_RESPMEM_PERSISTENT);
+		char                 c[160];
+
+		if (resp == NULL)
+			return MHD_NO;
+		snprintf(c, sizeof c, "%s=%s; Path=/; HttpOnly; "
+		    "SameSite=Strict", ui->cookie, ui->token);
+		MHD_add_response_header(resp, "Set-Cookie", c);
+		MHD_add_response_header(resp, "Location", "/");
+		return send_response(conn, 303, resp, NULL);
+	}
+	*pass = true;
+	return MHD_YES;
+}
+
+/* ---- bodies ---- */
+
+static bool
+hold(struct ui *ui, struct ui_req *r, size_t n)
+{
+	bool ok;
+
+	pthread_mutex_lock(&ui->lock);
+	ok = ui->bodies + n <= UI_BODIES_MAX;
+	if (ok)
+		ui->bodies += n;
+	pthread_mutex_unlock(&ui->lock);
+	if (ok)
+		r->held += n;
+	return ok;
+}
+
+static void
+release(struct ui *ui, struct ui_req *r)
+{
+	pthread_mutex_lock(&ui->lock);
+	ui->bodies -= r->held;
+	pthread_mutex_unlock(&ui->lock);
+	r->held = 0;
+}
+
+/* ---- answers ---- */
+
+static enum MHD_Result
+send_page(struct MHD_Connection *conn, const char *url)
+{
+	const struct ui_page_file *f = ui_page_find(url);
+
+	return send_response(conn, 200, MHD_create_response_from_buffer(
+	    f->len, (void *)(uintptr_t)f->data, MHD_RESPMEM_PERSISTENT),
+	    f->type);
+}
+
+static enum MHD_Result
+send_events(struct ui *ui, struct MHD_Connection *conn)
+{
+	struct ui_sse       *c = hub_join(ui->hub, conn);
+	struct MHD_Response *r;
+
+	if (c == NULL)
+		return send_text(conn, 503, "door ui: too many live pages "
+		    "open (or stopping)\n");
+	r = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 16 << 10,
+	    hub_read, c, hub_leave);
+	if (r == NULL) {
+		hub_leave(c);
+		return MHD_NO;
+	}
+	MHD_set_connection_option(conn, MHD_CONNECTION_OPTION_TIMEOUT,
+	    (unsigned)UI_SSE_IDLE_S);
+	return send_response(conn, 200, r, "text/event-stream");
+}
+
+static void
+call_run(struct ui_job *j)
+{
+	struct ui_req *r = (struct ui_req *)j;
+
+	r->route->fn(r->ui, &r->call);
+}
+
+static void
+call_done(struct ui_job *j)
+{
+	struct ui_req         *r = (struct ui_req *)j;
+	struct MHD_Connection *conn = r->conn;
+
+	r->done = true;
+	/* r may be freed as soon as the connection runs again */
+	MHD_resume_connection(conn);
+}
+
+static void
+call_suspend(void *ctx)
+{
+	struct ui_req *r = ctx;
+
+	MHD_suspend_connection(r->conn);
+}
+
+/* The request is complete: answer it, or hand it to a worker. */
+static enum MHD_Result
+dispatch(struct ui *ui, struct ui_req *r, const char *url)
+{
+	char err[192];
+
+	if (r->route == &page_route)
+		return send_page(r->conn, url);
+	if (r->route == &events_route)
+		return send_events(ui, r->conn);
+	buf_init(&r->call.out);
+	if (r->route->post) {
+		if (jin_parse(r->body.p ? r->body.p : "", r->body.len,
+		    &r->call.in, err, sizeof err) != 0) {
+			api_error(&r->call, 400, "malformed JSON: %s", err);
+			return send_json(r->conn, 400, &r->call.out);
+		}
+		buf_free(&r->body);
+		release(ui, r);
+	}
+	r->job.run = call_run;
+	r->job.done = call_done;
+	r->state = RQ_QUEUED;
+	if (work_submit(ui->work, &r->job, call_suspend, r) != 0) {
+		r->state = RQ_ANSWERED;
+		return send_text(r->conn, 503, "door ui: busy, try again\n");
+	}
+	return MHD_YES;
+}
+
+static enum MHD_Result
+on_request(void *cls, struct MHD_Connection *conn, const char *url,
+    const char *method, const char *version, const char *upload,
+    size_t *upload_size, void **req_cls)
+{
+	struct ui     *ui = cls;
+	struct ui_req *r = *req_cls;
+	bool           pass;
+
+	(void)version;
+	if (r == NULL) {
+		enum MHD_Result ret;
+
+		if ((r = calloc(1, sizeof *r)) == NULL)
+			return MHD_NO;
+		r->ui = ui;
+		r->conn = conn;
+		buf_init(&r->body);
+		*req_cls = r;
+		ret = gate(ui, r, url, method, &pass);
+		if (!pass)
+			r->state = RQ_ANSWERED;
+		return ret;
+	}
+	if (r->state == RQ_ANSWERED) {
+		*upload_size = 0;    /* a refused request's body: dropped */
+		return MHD_YES;
+	}
+	if (*upload_size > 0) {
+		/* a declared length was checked and held; a chunked body
+		 * that grows past the bound ends the connection */
+		if (r->body.len + *upload_size > JIN_BODY_MAX ||
+		    (!r->declared && !hold(ui, r, *upload_size)))
+			return MHD_NO;
+		buf_add(&r->body, upload, *upload_size);
+		*upload_size = 0;
+		return MHD_YES;
+	}
+	if (r->state == RQ_QUEUED) {
+		/* resumed: the worker has the answer (or MHD woke us early,
+		 * which it does not; then wait for the resume that comes) */
+		if (!r->done)
+			return MHD_YES;
+		r->state = RQ_ANSWERED;
+		return send_json(conn, r->call.status ? r->call.status : 500,
+		    &r->call.out);
+	}
+	return dispatch(ui, r, url);
+}
+
+static void
+on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
+    enum MHD_RequestTerminationCode toe)
+{
+	struct ui_req *r = *req_cls;
+
+	(void)conn;
+	(void)toe;
+	if (r == NULL)
+		return;
+	release(cls, r);
+	buf_free(&r->body);
+	buf_free(&r->call.out);
+	jin_free(&r->call.in);
+	free(r);
+	*req_cls = NULL;
+}
+
+/* ---- listening ---- */
+
+static int
+listen_on(int family, uint16_t port, struct door_err *e)
+{
+	struct sockaddr_storage ss;
+	socklen_t               len;
+	int                     fd, one = 1, err;
+
+	memset(&ss, 0, sizeof ss);
+	if (family == AF_INET) {
+		struct sockaddr_in *s4 = (struct sockaddr_in *)(void *)&ss;
+
+		s4->sin_family = AF_INET;
+		s4->sin_port = htons(port);
+		s4->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		len = sizeof *s4;
+	} else {
+		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)(void *)&ss;
+
+		s6->sin6_family = AF_INET6;
+		s6->sin6_port = htons(port);
+		s6->sin6_addr = in6addr_loopback;
+		len = sizeof *s6;
+	}
+	fd = socket(family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0)
+		return err_sys(e, errno, "socket");
+	(void)setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+	if (family == AF_INET6)
+		(void)setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one,
+		    sizeof one);
+	if (bind(fd, (struct sockaddr *)&ss, len) != 0 ||
+	    listen(fd, 1024) != 0) {
+		err = errno;
+		close(fd);
+		errno = err;
+		return err_sys(e, err, "cannot listen on %s:%u",
+		    family == AF_INET ? "127.0.0.1" : "[::1]", port);
+	}
+	return fd;
+}
+
+/* Both loopback sockets on one port; *v6 false when this machine has no
+ * IPv6 loopback. Returns 0, or -1 with errno EADDRINUSE when the port is
+ * taken (on either address). */
+static int
+listen_pair(uint16_t port, int fd[2], bool *v6, struct door_err *e)
+{
+	fd[0] = fd[1] = -1;
+	if ((fd[0] = listen_on(AF_INET, port, e)) < 0)
+		return -1;
+	err_clear(e);
+	fd[1] = listen_on(AF_INET6, port, e);
+	if (fd[1] >= 0) {
+		*v6 = true;
+		return 0;
+	}
+	if (errno == EAFNOSUPPORT || errno == EADDRNOTAVAIL) {
+		err_clear(e);
+		*v6 = false;
+		return 0;
+	}
+	close(fd[0]);
+	fd[0] = -1;
+	errno = EADDRINUSE;
+	return -1;
+}
+
+static struct MHD_Daemon *
+daemon_on(struct ui *ui, int fd)
+{
+	return MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD |
+	    MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME, 0, NULL, NULL,
+	    on_request, ui,
+	    MHD_OPTION_LISTEN_SOCKET, fd,
+	    MHD_OPTION_CONNECTION_LIMIT, (unsigned)UI_CONN_MAX,
+	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)UI_IDLE_S,
+	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)UI_CONN_MEM,
+	    MHD_OPTION_STRICT_FOR_CLIENT, 1,
+	    MHD_OPTION_NOTIFY_COMPLETED, on_completed, ui,
+	    MHD_OPTION_END);
+}
+
+struct ui *
+ui_start(const struct ui_opts *o, struct door_err *e)
+{
+	unsigned char raw[UI_TOKEN_BYTES];
+	struct ui    *ui = calloc(1, sizeof *ui);
+	uint16_t      port = o->port;
+	int           fd[2] = { -1, -1 };
+
+	if (ui == NULL) {
+		err_set(e, DOOR_SYSTEM, "out of memory");
+		return NULL;
+	}
+	pthread_mutex_init(&ui->lock, NULL);
+	if (platform_random(raw, sizeof raw, e) != 0)
+		goto fail;
+	ui_token_hex(raw, ui->token);
+	memset(raw, 0, sizeof raw);
+	for (int turn = 0; turn < PORT_TRIES; turn++) {
+		if (o->port == 0 && next_free_port(port ? port + 1 :
+		    UI_PORT_DEFAULT, &port, e) != 0)
+			goto fail;
+		if (listen_pair(port, fd, &ui->v6, e) == 0)
+			break;
+		if (o->port != 0 && errno == EADDRINUSE) {
+			err_set(e, DOOR_NO, "port %u is taken", port);
+			goto fail;
+		}
+		if (o->port != 0 || errno != EADDRINUSE)
+			goto fail;
+		if (port == 65535) {
+			err_set(e, DOOR_NO, "no free port from %u on",
+			    UI_PORT_DEFAULT);
+			goto fail;
+		}
+	}
+	if (fd[0] < 0) {
+		err_set(e, DOOR_NO, "every free port door found was taken "
+		    "before door ui could listen; try --port");
+		goto fail;
+	}
+	ui->port = port;
+	snprintf(ui->cookie, sizeof ui->cookie, "door_ui_%u", port);
+	snprintf(ui->url, sizeof ui->url, "http://127.0.0.1:%u/?token=%s",
+	    port, ui->token);
+	ui->curl = url_fetch_init(e) == 0;
+	if (!ui->curl) {
+		snprintf(ui->curl_why, sizeof ui->curl_why, "%s", e->msg);
+		err_clear(e);
+	}
+	ui->hub = hub_new(UI_RING, UI_SSE_MAX);
+	ui->work = work_new(UI_WORKERS, UI_QUEUE_MAX);
+	if (ui->hub == NULL || ui->work == NULL) {
+		err_set(e, DOOR_SYSTEM, "out of memory (or no threads)");
+		goto fail;
+	}
+	if (api_plans_new(ui) != 0) {
+		err_set(e, DOOR_SYSTEM, "out of memory");
+		goto fail;
+	}
+	/* the table is there before the first page can ask for it */
+	if (live_start(ui, e) != 0)
+		goto fail;
+	for (int i = 0; i < 2; i++) {
+		if (fd[i] < 0)
+			continue;
+		if ((ui->d[i] = daemon_on(ui, fd[i])) == NULL) {
+			err_set(e, DOOR_SYSTEM, "libmicrohttpd would not start "
+			    "on %s", i == 0 ? "127.0.0.1" : "[::1]");
+			goto fail;
+		}
+		fd[i] = -1;     /* the daemon's now */
+	}
+	return ui;
+fail:
+	for (int i = 0; i < 2; i++)
+		if (fd[i] >= 0)
+			close(fd[i]);
+	ui_stop(ui);
+	return NULL;
+}
+
+const char *
+ui_url(const struct ui *ui)
+{
+	return ui->url;
+}
+
+uint16_t
+ui_port(const struct ui *ui)
+{
+	return ui->port;
+}
+
+bool
+ui_has_v6(const struct ui *ui)
+{
+	return ui->v6;
+}
+
+void
+ui_stop(struct ui *ui)
+{
+	int lfd[2] = { -1, -1 };
+
+	if (ui == NULL)
+		return;
+	ui->stopping = true;
+	/* no new connections; the listening sockets close after the
+	 * daemons stop (MHD's threads may still look at them) */
+	for (int i = 0; i < 2; i++)
+		if (ui->d[i] != NULL)
+			lfd[i] = MHD_quiesce_daemon(ui->d[i]);
+	live_stop(ui);
+	if (ui->hub != NULL)
+		hub_close(ui->hub);
+	/* every queued action runs to its end and resumes its request;
+	 * no new one is taken */
+	work_stop(ui->work);
+	for (int i = 0; i < 2; i++)
+		if (ui->d[i] != NULL)
+			MHD_stop_daemon(ui->d[i]);
+	for (int i = 0; i < 2; i++)
+		if (lfd[i] >= 0)
+			close(lfd[i]);
+	work_free(ui->work);
+	api_plans_free(ui);
+	hub_free(ui->hub);
+	if (ui->curl)
+		url_fetch_cleanup();
+	memset(ui->token, 0, sizeof ui->token);
+	memset(ui->url, 0, sizeof ui->url);
+	pthread_mutex_destroy(&ui->lock);
+	free(ui);
+}
