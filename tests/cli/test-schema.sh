@@ -102,9 +102,19 @@ run_door known postgresql --json
 run_door probe "$port" 127.0.0.1:1 --json
 run_door url --json "http://localhost:$port/"
 run_door url --json --timeout 2s "http://localhost:$port/nothing-here"
+# door ui serves until stopped: its one --json object, then a Ctrl-C
+uip=$(free_port) && uid=$(mk_tmpdir ui) && {
+	"$DOOR" ui --json --port "$uip" >"$uid/out" 2>/dev/null </dev/null &
+	uipid=$!
+	on_exit_kill "$uipid"
+	for _ in $(seq 100); do [ -s "$uid/out" ] && break; sleep 0.1; done
+	kill -INT "$uipid"
+	wait "$uipid"
+	record_json ui --json --port "$uip" <"$uid/out"
+}
 export DOOR_JSON_RECORD=$saved
 n=$(find "$rec" -type f ! -name '*.out' | wc -l)
-check_eq "18 --json outputs were recorded" 18 "$n"
+check_eq "19 --json outputs were recorded" 19 "$n"
 out=$("$PY" "$tools/json-schema-check.py" "$schemas" "$rec" "$(echo $verbs)" 2>&1)
 check_eq "every output matches its schema" 0 "$?" || diag "$out"
 for v in $verbs; do
