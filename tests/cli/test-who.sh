@@ -19,7 +19,7 @@ check_eq "who ::1 listener: exit 0" 0 "$DOOR_RC"
 check_match "card title" "^$p6/tcp" "$DOOR_OUT"
 check_match "bound address" "listening +\\[::1\\]:$p6" "$DOOR_OUT"
 check_match "IPv6 loopback only, 127.0.0.1 refused" "IPv6 loopback only: 127\\.0\\.0\\.1:$p6 is refused" "$DOOR_OUT"
-check_match "process line" "process +python3, pid $l6, user root, up [0-9]+s" "$DOOR_OUT"
+check_match "process line" "process +python3, pid $l6, user root, up ([0-9]+h)?([0-9]+m)?[0-9]+s" "$DOOR_OUT"
 check_match "command line" "command +[^"$'\n'"]*listener\\.py --port $p6 --addr ::1" "$DOOR_OUT"
 dir=$(server_dir "$l6")
 check_match "working directory" "directory +$dir" "$DOOR_OUT"
