@@ -20,9 +20,11 @@ out=build/deb
 root=debian/door
 jobs=$(nproc 2>/dev/null || echo 2)
 
-for t in dpkg-buildflags dpkg-shlibdeps dpkg-gencontrol dpkg-deb dpkg-parsechangelog; do
+for t in dpkg-checkbuilddeps dpkg-buildflags dpkg-shlibdeps dpkg-gencontrol dpkg-deb dpkg-parsechangelog; do
 	command -v "$t" >/dev/null || { echo "mkdeb.sh: $t is missing (apt-get install dpkg-dev)" >&2; exit 3; }
 done
+# what debian/control says building needs (scripts/deps.sh build installs it)
+dpkg-checkbuilddeps debian/control || exit 3
 version=$(dpkg-parsechangelog -S Version)
 arch=$(dpkg-architecture -qDEB_HOST_ARCH 2>/dev/null || dpkg --print-architecture)
 mkversion=$(sed -n 's/^VERSION *:= *//p' Makefile)
