@@ -28,8 +28,10 @@ ALL_CFLAGS = -std=c17 $(WARN) $(OPT) $(SAN_FLAGS) $(CFLAGS)
 LIBS_linux        = -lmnl        # netlink sock_diag
 LIBS_linux       += -lpthread
 LIBS_linux       += -lmicrohttpd  # door ui's HTTP server
+LIBS_linux       += -lncursesw -ltinfo  # door watch's full-screen view
 LIBS_unsupported  = -lpthread
 LIBS_unsupported += -lmicrohttpd
+LIBS_unsupported += -lncursesw -ltinfo
 LDLIBS   = $(LIBS_$(PLATFORM))
 
 ifeq ($(SAN),1)

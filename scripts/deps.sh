@@ -40,6 +40,7 @@ pkgs_build="$pkgs_build libmnl-dev"              # netlink sock_diag
 pkgs_build="$pkgs_build libcurl4-openssl-dev"    # door url (dlopen'd at run time)
 pkgs_build="$pkgs_build dpkg-dev"                # make deb (dpkg-shlibdeps, dpkg-deb)
 pkgs_build="$pkgs_build libmicrohttpd-dev"       # door ui's HTTP server
+pkgs_build="$pkgs_build libncurses-dev"          # door watch's full-screen view
 
 pkgs_test="$pkgs_build"
 pkgs_test="$pkgs_test clang libclang-rt-14-dev"  # the clang build, libFuzzer, sanitizers
@@ -57,6 +58,7 @@ pkgs_test="$pkgs_test bash-completion zsh fish"     # test-completions.sh drives
 pkgs_test="$pkgs_test python3-jsonschema"           # every --json output against docs/schema/
 pkgs_test="$pkgs_test prometheus prometheus-node-exporter"  # promtool, a real textfile collector
 pkgs_test="$pkgs_test lintian"                      # test-deb.sh: the package's lint
+pkgs_test="$pkgs_test tmux"                         # test-watch*.sh: door watch in a real terminal
 
 pkgs_bench="$pkgs_test hyperfine nmap time"
 

@@ -18,6 +18,7 @@ const struct cmd_entry *const cmd_table[] = {
 	&cmd_known_entry,
 	&cmd_url_entry,
 	&cmd_ui_entry,
+	&cmd_watch_entry,
 	NULL,
 };
 
@@ -182,6 +183,26 @@ bool
 cmd_flag(const struct cmd_args *a, const char *name)
 {
 	return cmd_value(a, name) != NULL;
+}
+
+void
+cmd_args_for(struct cmd_args *a, const struct cmd_entry *c, bool json)
+{
+	memset(a, 0, sizeof *a);
+	a->cmd = c;
+	a->out.json = json;
+	a->out.quiet = true;
+	a->dashdash = -1;
+}
+
+void
+cmd_args_set(struct cmd_args *a, const char *name, const char *value)
+{
+	for (int i = 0; a->cmd->opts[i].name != NULL; i++)
+		if (strcmp(a->cmd->opts[i].name, name) == 0) {
+			a->value[i] = value;
+			return;
+		}
 }
 
 const char *

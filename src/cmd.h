@@ -54,6 +54,11 @@ const struct cmd_entry	*cmd_find(const char *name);
 int	cmd_parse(const struct cmd_entry *, int argc, char **argv,
 	    struct cmd_args *a, bool *help, struct door_err *e);
 bool	 cmd_flag(const struct cmd_args *, const char *name);
+/* The arguments of one verb as a presenter (door watch, door ui) calls
+ * it: no colour, no notes on stderr, no positionals; then each option by
+ * name ("" for a flag). */
+void	cmd_args_for(struct cmd_args *, const struct cmd_entry *, bool json);
+void	cmd_args_set(struct cmd_args *, const char *name, const char *value);
 const char	*cmd_value(const struct cmd_args *, const char *name);
 /* "door VERB --help" text, and the overview for "door --help". */
 void	cmd_usage(const struct cmd_entry *, struct buf *);
@@ -72,6 +77,7 @@ extern const struct cmd_entry cmd_known_entry;
 extern const struct cmd_entry cmd_url_entry;
 extern const struct cmd_entry cmd_completions_entry;
 extern const struct cmd_entry cmd_ui_entry;
+extern const struct cmd_entry cmd_watch_entry;
 
 /* What the verbs render, for door ui to render the same (each verb
  * flushes its own buffer). */

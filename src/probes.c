@@ -285,6 +285,28 @@ probes_of_entries(const struct snap *s, const struct entry *v, size_t n,
 		pr->n = 0;
 }
 
+int
+probes_snapshot(struct sock_query *q, const struct door_filter *f,
+    struct snap *s, struct entry **v, size_t *n, struct probes *pr,
+    struct door_err *e)
+{
+	memset(pr, 0, sizeof *pr);
+	*v = NULL;
+	*n = 0;
+	q->listening_only = true;
+	if (q->owners == OWNER_SKIP)
+		q->owners = OWNER_NARROW;     /* the names are the hints */
+	q->facts |= PROC_HAVE_CMDLINE | PROC_HAVE_CWD | PROC_HAVE_CGROUP;
+	snap_init(s);
+	if (platform_snapshot(q, s, e) != 0 ||
+	    doors_entries(s, f, v, n, e) != 0) {
+		snap_free(s);
+		return -1;
+	}
+	probes_of_entries(s, *v, *n, pr);
+	return 0;
+}
+
 void
 probes_free(struct probes *pr)
 {

@@ -38,6 +38,17 @@ void	probes_of_entries(const struct snap *, const struct entry *, size_t n,
 	    struct probes *pr);
 void	probes_free(struct probes *);
 
+struct door_filter;
+struct sock_query;
+/* A fresh snapshot of the listening doors q and f select, owners looked
+ * for (their names are the probes' hints), and what answers on each (door
+ * ls --probe's knock): door ui's probe button, door watch's p and P.
+ * -1 with e set when the sockets cannot be read (*s is then empty). The
+ * caller frees *s (snap_free), *v and *pr. */
+int	probes_snapshot(struct sock_query *q, const struct door_filter *f,
+	    struct snap *s, struct entry **v, size_t *n, struct probes *pr,
+	    struct door_err *e);
+
 /* The card's probe budget for a first answer, greeting window included:
  * past it a silent door is shown as "nothing yet after 300 ms" (door(1),
  * "door who"). door probe and door ls --probe wait PROBE_TIMEOUT_MS. */

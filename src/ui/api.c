@@ -69,28 +69,6 @@ json_doc(struct json *j, struct buf *doc)
 	free(copy);
 }
 
-/* The arguments of one verb, as door would parse them: no colour, no
- * notes on stderr. */
-static void
-verb(struct cmd_args *a, const struct cmd_entry *c, bool json)
-{
-	memset(a, 0, sizeof *a);
-	a->cmd = c;
-	a->out.json = json;
-	a->out.quiet = true;
-	a->dashdash = -1;
-}
-
-static void
-verb_flag(struct cmd_args *a, const char *name, const char *value)
-{
-	for (int i = 0; a->cmd->opts[i].name != NULL; i++)
-		if (strcmp(a->cmd->opts[i].name, name) == 0) {
-			a->value[i] = value;
-			return;
-		}
-}
-
 /* "port" (1-65535) and "proto" ("tcp", the default, or "udp"). */
 static int
 door_arg(struct ui_call *c, uint16_t *port, bool *udp)
@@ -193,13 +171,13 @@ api_card(struct ui *ui, struct ui_call *c)
 	snprintf(ps, sizeof ps, "%u", port);
 	buf_init(&text);
 	buf_init(&doc);
-	verb(&a, &cmd_who_entry, false);
-	verb_flag(&a, udp ? "udp" : "tcp", "");
+	cmd_args_for(&a, &cmd_who_entry, false);
+	cmd_args_set(&a, udp ? "udp" : "tcp", "");
 	rc = doors_who_render(&a, argv, 1, false, &text);
 	/* the JSON for the page's own use: the probe is in the text */
-	verb(&a, &cmd_who_entry, true);
-	verb_flag(&a, udp ? "udp" : "tcp", "");
-	verb_flag(&a, "no-probe", "");
+	cmd_args_for(&a, &cmd_who_entry, true);
+	cmd_args_set(&a, udp ? "udp" : "tcp", "");
+	cmd_args_set(&a, "no-probe", "");
 	(void)doors_who_render(&a, argv, 1, false, &doc);
 	c->status = 200;
 	json_init(&j, &c->out);
@@ -249,19 +227,13 @@ api_probe(struct ui *ui, struct ui_call *c)
 	q.tcp = !udp;
 	q.udp = udp;
 	q.v4 = q.v6 = true;
-	q.listening_only = true;
 	q.owners = OWNER_NARROW;
 	q.source = SOURCE_AUTO;
-	q.facts = PROC_HAVE_CMDLINE | PROC_HAVE_CWD | PROC_HAVE_CGROUP;
 	(void)doors_add_range(&f, &q, port, port, &e);
-	snap_init(&s);
-	if (platform_snapshot(&q, &s, &e) != 0 ||
-	    doors_entries(&s, &f, &v, &n, &e) != 0) {
-		snap_free(&s);
+	if (probes_snapshot(&q, &f, &s, &v, &n, &pr, &e) != 0) {
 		api_error(c, 500, "%s", e.msg);
 		return;
 	}
-	probes_of_entries(&s, v, n, &pr);
 	if ((idx = malloc((n ? n : 1) * sizeof *idx)) == NULL) {
 		api_error(c, 500, "out of memory");
 		goto out;
@@ -410,12 +382,12 @@ api_explain(struct ui *ui, struct ui_call *c)
 	}
 	buf_init(&doc);
 	buf_init(&text);
-	verb(&a, &cmd_explain_entry, true);
+	cmd_args_for(&a, &cmd_explain_entry, true);
 	rc = explain_render(&a, t->s, t->slen, hint, &doc);
 	/* the text only for a recognised error: the verb says "not one"
 	 * on stderr, which is the server's here */
 	if (bindmsg_parse(t->s, t->slen, &m) == 0) {
-		verb(&a, &cmd_explain_entry, false);
+		cmd_args_for(&a, &cmd_explain_entry, false);
 		(void)explain_render(&a, t->s, t->slen, hint, &text);
 	}
 	c->status = 200;
