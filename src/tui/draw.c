@@ -99,7 +99,7 @@ static int
 layout(const struct view *v, size_t cols, size_t w[ROW_NCOLS],
     bool show[ROW_NCOLS])
 {
-	size_t avail = cols > 2 ? cols - 2 : 0, total;
+	size_t avail = cols > 3 ? cols - 3 : 0, total;
 	int    gap = 2;
 
 	for (size_t c = 0; c < ROW_NCOLS; c++) {
@@ -203,7 +203,7 @@ table(const struct view *v, uint64_t now_ms, int y0, int y1)
 
 	move(y0, 0);
 	attron(A_BOLD);
-	addstr("  ");
+	addstr("   ");
 	for (size_t c = 0; c < ROW_NCOLS; c++) {
 		if (!show[c])
 			continue;
@@ -244,6 +244,7 @@ table(const struct view *v, uint64_t now_ms, int y0, int y1)
 		} else
 			addch(' ');
 		attrset(base);
+		addch(' ');
 		for (size_t c = 0; c < ROW_NCOLS; c++) {
 			attr_t a = base;
 

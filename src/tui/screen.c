@@ -67,11 +67,12 @@ on_crash(int sig)
 {
 	emergency_restore();
 	/* the handler that was there (a sanitizer's report, or the default
-	 * action) takes it from here: the fault happens again on return, an
-	 * abort() raises again */
+	 * action) takes it from here: raised again, for a signal that came
+	 * from kill(2) too (returning would carry on without a screen) */
 	for (size_t i = 0; i < sizeof crash_sigs / sizeof crash_sigs[0]; i++)
 		if (crash_sigs[i] == sig)
 			(void)sigaction(sig, &g.old[i], NULL);
+	(void)raise(sig);
 }
 
 static void

@@ -112,9 +112,12 @@ uip=$(free_port) && uid=$(mk_tmpdir ui) && {
 	wait "$uipid"
 	record_json ui --json --port "$uip" <"$uid/out"
 }
+# door watch streams until its reader leaves: the first event, NDJSON
+out=$(timeout 20 "$DOOR" watch --json --initial "$port" | head -1)
+record_json watch --json --initial "$port" <<<"$out"
 export DOOR_JSON_RECORD=$saved
 n=$(find "$rec" -type f ! -name '*.out' | wc -l)
-check_eq "19 --json outputs were recorded" 19 "$n"
+check_eq "20 --json outputs were recorded" 20 "$n"
 out=$("$PY" "$tools/json-schema-check.py" "$schemas" "$rec" "$(echo $verbs)" 2>&1)
 check_eq "every output matches its schema" 0 "$?" || diag "$out"
 for v in $verbs; do
