@@ -10,6 +10,7 @@ line: "open_median_ms N close_median_ms N max_ms N missed N".
 """
 import json
 import os
+import random
 import select
 import signal
 import socket
@@ -58,6 +59,8 @@ def main():
             missed += 1
         else:
             opens.append(got - t)
+        # a random point of the interval, not just after a tick
+        time.sleep(random.random() * interval / 1000)
         s.close()
         t = time.monotonic()
         got = wait_for("close", ino, limit)
@@ -65,8 +68,8 @@ def main():
             missed += 1
         else:
             closes.append(got - t)
-        # the next open lands anywhere in the interval
-        time.sleep((hash(t) % 1000) / 1000 * interval / 1000)
+        # the next open lands anywhere in the interval too
+        time.sleep(random.random() * interval / 1000)
     proc.send_signal(signal.SIGTERM)
     proc.wait(timeout=10)
     ms = lambda v: int(statistics.median(v) * 1000) if v else -1

@@ -8,31 +8,7 @@
 #include <unistd.h>
 
 #include "watch/diff.h"
-#include "watch/engine.h"
-
-/* A holder process the engine watches for its exit. */
-struct held {
-	pid_t    pid;
-	uint64_t start;
-	int      fd;        /* pidfd; -1: checked by start time instead */
-	bool     gone;      /* exited: its sockets are walked again */
-};
-
-struct watch {
-	struct watch_opts   o;
-	struct door_filter  f;
-	bool                has_f;
-	struct snap         cur, prev;
-	bool                ticked;
-	struct watch_event *ev;
-	size_t              nev, capev;
-	uint64_t            last_change;
-	const char         *source;
-	struct held        *held;
-	size_t              nheld;
-	int                *fds;       /* held[i].fd, for one poll */
-	bool               *exited;
-};
+#include "watch/engine_int.h"
 
 const char *
 watch_kind_name(enum watch_kind k)
@@ -77,21 +53,6 @@ watch_new(const struct watch_opts *o, struct door_err *e)
 	return w;
 }
 
-static void
-held_close_all(struct watch *w)
-{
-	for (size_t i = 0; i < w->nheld; i++)
-		if (w->held[i].fd >= 0)
-			close(w->held[i].fd);
-	free(w->held);
-	free(w->fds);
-	free(w->exited);
-	w->held = NULL;
-	w->fds = NULL;
-	w->exited = NULL;
-	w->nheld = 0;
-}
-
 void
 watch_free(struct watch *w)
 {
@@ -134,139 +95,6 @@ watch_counts(const struct watch *w, size_t *pidfds, size_t *polled)
 	*pidfds = *polled = 0;
 	for (size_t i = 0; i < w->nheld; i++)
 		(*(w->held[i].fd >= 0 ? pidfds : polled))++;
-}
-
-static int
-held_cmp(const void *x, const void *y)
-{
-	const struct held *a = x, *b = y;
-
-	if (a->pid != b->pid)
-		return a->pid < b->pid ? -1 : 1;
-	return (a->start > b->start) - (a->start < b->start);
-}
-
-static const struct held *
-held_find(const struct watch *w, pid_t pid, uint64_t start)
-{
-	struct held key = { pid, start, -1, false };
-
-	return w->nheld == 0 ? NULL : bsearch(&key, w->held, w->nheld,
-	    sizeof *w->held, held_cmp);
-}
-
-/* Step 1: which watched holders exited since the last tick. */
-static size_t
-poll_exits(struct watch *w)
-{
-	size_t n = 0;
-
-	if (w->nheld == 0)
-		return 0;
-	if (platform_pidfds_exited(w->fds, w->nheld, w->exited) < 0)
-		memset(w->exited, 0, w->nheld * sizeof *w->exited);
-	for (size_t i = 0; i < w->nheld; i++) {
-		struct held *h = &w->held[i];
-
-		if (w->exited[i] || (h->fd < 0 && !h->gone &&
-		    !platform_proc_alive(h->pid, h->start)))
-			h->gone = true;
-		n += h->gone;
-	}
-	return n;
-}
-
-/* Whether a socket of s has a holder that exited. */
-static bool
-holder_gone(const struct watch *w, const struct snap *s, size_t i)
-{
-	const struct sock *k = &s->socks[i];
-
-	for (size_t o = 0; o < k->owner_count; o++) {
-		const struct proc *p = &s->procs[s->owners[k->owner_first +
-		    o].proc];
-		const struct held *h = held_find(w, p->pid, p->start_ticks);
-
-		if (h == NULL || h->gone)
-			return true;
-	}
-	return false;
-}
-
-/* The set of holders after a tick: pidfds kept for those still there,
- * opened for new ones, closed for the rest. */
-static void
-held_update(struct watch *w)
-{
-	const struct snap *s = &w->cur;
-	struct held       *nh = malloc((s->nprocs ? s->nprocs : 1) *
-	    sizeof *nh);
-	size_t             n = 0, i = 0, j = 0;
-
-	if (nh == NULL)
-		return;     /* keep the old set: exits of new holders unseen */
-	for (size_t p = 0; p < s->nprocs; p++)
-		nh[n++] = (struct held){ s->procs[p].pid,
-		    s->procs[p].start_ticks, -1, false };
-	qsort(nh, n, sizeof *nh, held_cmp);
-	/* unique, then merged with the old set (both sorted) */
-	for (size_t k = 0; k < n; k++)
-		if (j == 0 || held_cmp(&nh[j - 1], &nh[k]) != 0)
-			nh[j++] = nh[k];
-	n = j;
-	j = 0;
-	for (size_t k = 0; k < n; k++) {
-		int c = -1;
-
-		while (i < w->nheld && (c = held_cmp(&w->held[i],
-		    &nh[k])) < 0) {
-			if (w->held[i].fd >= 0)
-				close(w->held[i].fd);
-			i++;
-		}
-		if (i < w->nheld && c == 0 && !w->held[i].gone) {
-			nh[k].fd = w->held[i].fd;
-			i++;
-		} else {
-			bool gone;
-
-			if (i < w->nheld && c == 0) {
-				if (w->held[i].fd >= 0)
-					close(w->held[i].fd);
-				i++;
-			}
-			nh[k].fd = platform_pidfd_open(nh[k].pid, nh[k].start,
-			    &gone);
-			/* exited since the walk: its sockets are walked again
-			 * next tick */
-			nh[k].gone = gone;
-		}
-	}
-	for (; i < w->nheld; i++)
-		if (w->held[i].fd >= 0)
-			close(w->held[i].fd);
-	free(w->held);
-	free(w->fds);
-	free(w->exited);
-	w->held = nh;
-	w->nheld = n;
-	w->fds = malloc((n ? n : 1) * sizeof *w->fds);
-	w->exited = calloc(n ? n : 1, sizeof *w->exited);
-	if (w->fds == NULL || w->exited == NULL) {
-		free(w->fds);
-		free(w->exited);
-		w->fds = NULL;
-		w->exited = NULL;
-		for (size_t k = 0; k < n; k++)
-			if (nh[k].fd >= 0)
-				close(nh[k].fd);
-		free(nh);
-		w->held = NULL;
-		w->nheld = 0;
-		return;
-	}
-	for (size_t k = 0; k < n; k++)
-		w->fds[k] = nh[k].fd;
 }
 
 static int
@@ -426,6 +254,8 @@ watch_tick(struct watch *w, struct watch_tick *out, struct door_err *e)
 	const struct door_filter *f = w->has_f ? &w->f : NULL;
 	uint64_t          now;
 	size_t            nrecheck = 0, *kept_a;
+	unsigned          lpartial;
+	int               ldenied;
 	bool              emit = w->ticked || w->o.initial;
 
 	memset(&t, 0, sizeof t);
@@ -523,6 +353,20 @@ watch_tick(struct watch *w, struct watch_tick *out, struct door_err *e)
 		free(kept_a);
 		goto oom;
 	}
+	if (t.d.nkept == 0 && t.d.ndups == 0 && t.l.nsocks == t.n.nsocks) {
+		/* every socket is new (the first tick): the walked copy is
+		 * already the new state, in the dump's order; a second copy
+		 * was a third of the first tick's peak memory on 10k doors
+		 * (bench/watch.sh rss) */
+		for (size_t b = 0; b < t.n.nsocks; b++)
+			t.sidx[b] = b;
+		lpartial = t.l.partial;
+		ldenied = t.l.denied_pids;
+		t.s = t.l;
+		snap_init(&t.l);
+		snap_link_owners(&t.s);
+		goto linked;
+	}
 	{
 		char *dup = calloc(t.n.nsocks ? t.n.nsocks : 1, 1);
 
@@ -553,10 +397,13 @@ watch_tick(struct watch *w, struct watch_tick *out, struct door_err *e)
 		free(dup);
 	}
 	snap_link_owners(&t.s);
-	t.s.partial = t.n.partial | (t.l.partial & SNAP_PARTIAL_HIDDEN) |
+	lpartial = t.l.partial;
+	ldenied = t.l.denied_pids;
+linked:
+	t.s.partial = t.n.partial | (lpartial & SNAP_PARTIAL_HIDDEN) |
 	    (w->cur.partial & SNAP_PARTIAL_HIDDEN);
-	t.s.denied_pids = t.l.denied_pids > w->cur.denied_pids ?
-	    t.l.denied_pids : w->cur.denied_pids;
+	t.s.denied_pids = ldenied > w->cur.denied_pids ? ldenied :
+	    w->cur.denied_pids;
 	memcpy(t.s.fallback_why, t.n.fallback_why, sizeof t.s.fallback_why);
 
 	/* 6. events: closes, owner changes, opens */
