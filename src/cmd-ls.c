@@ -117,17 +117,9 @@ ls_exec(struct cmd_args *a)
 		out_error(e.msg);
 		return DOOR_USAGE;
 	}
-	for (int i = 0; i < a->argc; i++) {
-		const char *arg = a->argv[i];
-		uint16_t    lo, hi;
-
-		if (arg[0] == ':')
-			arg++;
-		if (port_range_parse(arg, strlen(arg), &lo, &hi, &e) != 0 ||
-		    doors_add_range(&f, &q, lo, hi, &e) != 0) {
-			out_error(e.msg);
-			return DOOR_USAGE;
-		}
+	if (doors_filter_words(&f, &q, a->argc, a->argv, &e) != 0) {
+		out_error(e.msg);
+		return DOOR_USAGE;
 	}
 	/* the command line names the service (SERVICE column) */
 	q.facts |= PROC_HAVE_CMDLINE;

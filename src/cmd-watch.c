@@ -14,8 +14,8 @@
 
 #include "cmd.h"
 #include "core/duration.h"
-#include "core/target.h"
 #include "doors.h"
+#include "platform/platform.h"
 #include "tui/screen.h"
 #include "tui/view.h"
 #include "watch/engine.h"
@@ -54,15 +54,6 @@ on_stop(int sig)
 	errno = saved;
 }
 
-static uint64_t
-mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
 /*
  * The event stream. A reader that goes away (door watch --json | head -1)
  * ends it quietly with status 0: a write that meets EPIPE, or, while
@@ -94,7 +85,7 @@ stream(const struct cmd_args *a, struct watch *w, uint64_t interval_ms)
 		struct pollfd     pf[2];
 		struct watch_tick t;
 		struct door_err   e;
-		uint64_t          now = mono_ms();
+		uint64_t          now = platform_mono_ms();
 
 		if (now >= next) {
 			next = now + interval_ms;
@@ -192,17 +183,9 @@ watch_exec(struct cmd_args *a)
 		out_error(e.msg[0] ? e.msg : "--interval is 50ms at least");
 		return DOOR_USAGE;
 	}
-	for (int i = 0; i < a->argc; i++) {
-		const char *arg = a->argv[i];
-		uint16_t    lo, hi;
-
-		if (arg[0] == ':')
-			arg++;
-		if (port_range_parse(arg, strlen(arg), &lo, &hi, &e) != 0 ||
-		    doors_add_range(&f, &o.q, lo, hi, &e) != 0) {
-			out_error(e.msg);
-			return DOOR_USAGE;
-		}
+	if (doors_filter_words(&f, &o.q, a->argc, a->argv, &e) != 0) {
+		out_error(e.msg);
+		return DOOR_USAGE;
 	}
 	/* the records door ls --json writes; the SERVICE column's names */
 	o.q.facts |= PROC_HAVE_CMDLINE | PROC_HAVE_CWD | PROC_HAVE_CGROUP;

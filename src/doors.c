@@ -7,6 +7,7 @@
 
 #include "core/endpoint.h"
 #include "core/num.h"
+#include "core/target.h"
 #include "doors.h"
 
 int
@@ -24,6 +25,23 @@ doors_add_range(struct door_filter *f, struct sock_query *q, uint16_t lo,
 		q->port_lo = lo;
 	if (f->nranges == 1 || hi > q->port_hi)
 		q->port_hi = hi;
+	return 0;
+}
+
+int
+doors_filter_words(struct door_filter *f, struct sock_query *q, int argc,
+    char **argv, struct door_err *e)
+{
+	for (int i = 0; i < argc; i++) {
+		const char *arg = argv[i];
+		uint16_t    lo, hi;
+
+		if (arg[0] == ':')
+			arg++;
+		if (port_range_parse(arg, strlen(arg), &lo, &hi, e) != 0 ||
+		    doors_add_range(f, q, lo, hi, e) != 0)
+			return -1;
+	}
 	return 0;
 }
 

@@ -38,6 +38,10 @@ int	doors_options(const struct cmd_args *, struct sock_query *,
 /* Adds a port or range to the filter and widens the query to cover it. */
 int	doors_add_range(struct door_filter *, struct sock_query *, uint16_t lo,
 	    uint16_t hi, struct door_err *);
+/* The FILTER words of door ls and door watch: ports and ranges ("3000",
+ * ":8080", "8000-8999"), each added with doors_add_range. */
+int	doors_filter_words(struct door_filter *, struct sock_query *, int argc,
+	    char **argv, struct door_err *);
 /* The entries that pass the filter, sorted by port, proto, listening
  * first, pid, address. Caller frees *out. */
 int	doors_entries(const struct snap *, const struct door_filter *,

@@ -10,16 +10,8 @@
 #include "cmd.h"
 #include "doors.h"
 #include "probes.h"
+#include "platform/platform.h"
 #include "tui/jobs.h"
-
-static uint64_t
-mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
 
 int
 jobs_init(struct jobs *js, struct door_err *e)
@@ -180,7 +172,7 @@ job_main(void *arg)
 {
 	struct jobs *js = arg;
 	struct job  *j = &js->cur;
-	uint64_t     t0 = mono_ms();
+	uint64_t     t0 = platform_mono_ms();
 	char         c = 1;
 
 	switch (j->kind) {
@@ -199,7 +191,7 @@ job_main(void *arg)
 	case JOB_NONE:
 		break;
 	}
-	j->ms = mono_ms() - t0;
+	j->ms = platform_mono_ms() - t0;
 	/* the view learns of it from its poll; a full pipe already says so */
 	while (write(js->wake[1], &c, 1) < 0 && errno == EINTR)
 		;

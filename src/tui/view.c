@@ -13,26 +13,9 @@
 #include <string.h>
 #include <time.h>
 
+#include "platform/platform.h"
 #include "tui/view.h"
 #include "tui/view_int.h"
-
-static uint64_t
-mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
-static uint64_t
-wall_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
 
 void
 view_say(struct view *v, bool warn, const char *fmt, ...)
@@ -158,7 +141,7 @@ view_rebuild(struct view *v, bool first)
 		return;
 	}
 	answers_for(v, s, &pr);
-	if (rows_update(&v->rows, &v->o, s, ent, n, &pr, wall_ms(),
+	if (rows_update(&v->rows, &v->o, s, ent, n, &pr, platform_now_ms(),
 	    first) != 0)
 		view_say(v, true, "out of memory: the table is not up to date");
 	free((void *)pr.socks);
@@ -183,10 +166,10 @@ tick(struct view *v)
 	}
 	v->tick_error[0] = '\0';
 	v->ticks++;
-	v->last_tick_ms = wall_ms();
+	v->last_tick_ms = platform_now_ms();
 	if (t.first || t.nev > 0 || v->answers_changed)
 		view_rebuild(v, t.first);
-	else if (rows_expire(&v->rows, wall_ms()))
+	else if (rows_expire(&v->rows, platform_now_ms()))
 		view_arrange(v);
 }
 
@@ -203,7 +186,7 @@ view_run(struct view *v)
 		return DOOR_SYSTEM;
 	while (!v->quit) {
 		struct pollfd pf[3];
-		uint64_t      now = mono_ms();
+		uint64_t      now = platform_mono_ms();
 		int           timeout;
 
 		if (now >= next) {
@@ -211,14 +194,14 @@ view_run(struct view *v)
 			view_keep_visible(v);
 			next = now + v->interval_ms;
 		}
-		view_draw(v, wall_ms());
+		view_draw(v, platform_now_ms());
 		pf[0].fd = 0;
 		pf[0].events = POLLIN;
 		pf[1].fd = jobs_fd(&v->jobs);
 		pf[1].events = POLLIN;
 		pf[2].fd = screen_quit_fd();
 		pf[2].events = POLLIN;
-		now = mono_ms();
+		now = platform_mono_ms();
 		timeout = next > now ? (int)(next - now) : 0;
 		if (poll(pf, 3, timeout) < 0 && errno != EINTR)
 			break;
@@ -231,7 +214,7 @@ view_run(struct view *v)
 	}
 	if (jobs_busy(&v->jobs)) {
 		view_say(v, false, "waiting for the last job to finish...");
-		view_draw(v, wall_ms());
+		view_draw(v, platform_now_ms());
 	}
 	jobs_free(&v->jobs);
 	if (v->plan != NULL) {
