@@ -3,7 +3,9 @@
  *
  * Stages, each only for sockets still without a holder:
  *   1. the processes of the socket's cgroup (and its descendants), which the
- *      kernel names in INET_DIAG_CGROUP_ID;
+ *      kernel names in INET_DIAG_CGROUP_ID; in a crowded cgroup (a
+ *      container, a session) first those of the socket's uid and their
+ *      children, the rest only while a socket has no holder (walk_crowd);
  *   2. the processes running as the socket's uid;
  *   3. everyone else.
  * A socket found in stage 1 or 2 is not looked for further, with one
@@ -34,6 +36,7 @@
 #define THREAD_MIN_PIDS 48      /* below this, one thread is faster */
 #define PIDS_MAX        (4u << 20)
 #define UIDS_MAX        32      /* more distinct uids: stage 2 is no help */
+#define CROWD_MIN       64      /* a cgroup with more processes is split */
 
 struct link {
 	size_t sock;
@@ -464,6 +467,132 @@ set_statuses(struct snap *snap, const struct result *all)
 		snap->partial |= SNAP_PARTIAL_HIDDEN;
 }
 
+/* The uid /proc/PID shows (as stage 2 reads it); false when gone. */
+static bool
+pid_uid(int procfd, pid_t pid, uint32_t *uid)
+{
+	struct stat st;
+	char        name[16];
+
+	snprintf(name, sizeof name, "%d", (int)pid);
+	if (fstatat(procfd, name, &st, 0) != 0)
+		return false;
+	*uid = st.st_uid;
+	return true;
+}
+
+static bool
+uid_in(const uint32_t *uids, size_t n, uint32_t uid)
+{
+	for (size_t i = 0; i < n; i++)
+		if (uids[i] == uid)
+			return true;
+	return false;
+}
+
+/*
+ * Stage 1 when the cgroup is crowded: a dev server in a terminal's scope
+ * with hundreds of others, a service user's process in a busy container.
+ * Walks, in this order, the cgroup's processes of the unowned sockets'
+ * uids, then the descendants of the holders found there (forked workers
+ * that changed user, as nginx's do: they share the socket and the
+ * cgroup, not the uid). What is left of the cgroup goes back in *cg for
+ * the caller to walk, as stage 1 always did, while a socket still has no
+ * holder. A cgroup the uids do not narrow to half is left whole.
+ */
+static int
+walk_crowd(const struct inode_map *map, int procfd, unsigned facts,
+    struct pidvec *cg, struct snap *snap, struct result *all)
+{
+	uint32_t uids[UIDS_MAX], uid;
+	size_t   nuids, nmine = 0, nrest = 0, base = snap->nprocs;
+	pid_t   *mine, *rest, *ppid;
+	uint8_t *fam = NULL;
+	size_t   fam_max = cg->seen->max;
+	bool     grew = true;
+	int      rc = -1;
+
+	if (cg->n <= CROWD_MIN || collect_uids(snap, uids, &nuids) != 0 ||
+	    nuids == 0)
+		return 0;
+	mine = malloc(cg->n * sizeof *mine);
+	rest = malloc(cg->n * sizeof *rest);
+	ppid = malloc(cg->n * sizeof *ppid);
+	if (mine == NULL || rest == NULL || ppid == NULL)
+		goto out;
+	for (size_t i = 0; i < cg->n; i++) {
+		/* a pid gone meanwhile goes with the rest, as before */
+		if (pid_uid(procfd, cg->v[i], &uid) && uid_in(uids, nuids, uid))
+			mine[nmine++] = cg->v[i];
+		else
+			rest[nrest++] = cg->v[i];
+	}
+	if (nmine > cg->n / 2) {
+		rc = 0;          /* the uids do not narrow it: all at once */
+		goto out;
+	}
+	if (scan_pids(map, procfd, facts, mine, nmine, snap, all) != 0)
+		goto out;
+	/* the holders' descendants among the rest: ppid chains, followed
+	 * until nothing joins (at most one pass per process) */
+	fam = calloc(fam_max / 8 + 1, 1);
+	if (fam == NULL)
+		goto out;
+	for (size_t i = base; i < snap->nprocs; i++) {
+		size_t p = (size_t)snap->procs[i].pid;
+
+		if (p < fam_max)
+			fam[p / 8] |= (uint8_t)(1u << (p % 8));
+	}
+	for (size_t i = 0; i < nrest; i++) {
+		char              buf[1024];
+		struct stat_facts sf;
+		char              name[16];
+		ssize_t           n;
+
+		ppid[i] = 0;
+		if (snap->nprocs == base)
+			continue;    /* no holder found: no family to follow */
+		snprintf(name, sizeof name, "%d/stat", (int)rest[i]);
+		n = read_small(procfd, name, buf, sizeof buf);
+		if (n > 0 && stat_parse(buf, (size_t)n, &sf) == 0)
+			ppid[i] = sf.ppid;
+	}
+	nmine = 0;
+	for (size_t pass = 0; grew && pass <= nrest; pass++) {
+		grew = false;
+		for (size_t i = 0; i < nrest; i++) {
+			size_t p = (size_t)ppid[i], me = (size_t)rest[i];
+
+			if (ppid[i] <= 0 || p >= fam_max || me >= fam_max ||
+			    !(fam[p / 8] & (1u << (p % 8))) ||
+			    (fam[me / 8] & (1u << (me % 8))))
+				continue;
+			fam[me / 8] |= (uint8_t)(1u << (me % 8));
+			mine[nmine++] = rest[i];
+			grew = true;
+		}
+	}
+	if (scan_pids(map, procfd, facts, mine, nmine, snap, all) != 0)
+		goto out;
+	/* what is left: the rest, less the descendants just walked */
+	cg->n = 0;
+	for (size_t i = 0; i < nrest; i++) {
+		size_t me = (size_t)rest[i];
+
+		if (me < fam_max && (fam[me / 8] & (1u << (me % 8))))
+			continue;
+		cg->v[cg->n++] = rest[i];
+	}
+	rc = 1;
+out:
+	free(mine);
+	free(rest);
+	free(ppid);
+	free(fam);
+	return rc;
+}
+
 int
 owners_find(const struct sock_query *q, unsigned facts, struct snap *snap,
     struct door_err *e)
@@ -524,8 +653,19 @@ owners_find(const struct sock_query *q, unsigned facts, struct snap *snap,
 				pidvec_add(cg[j], &pv);
 			free(cg);
 		}
-		if (pv.oom || scan_pids(&map, procfd, facts, pv.v, pv.n, snap,
-		    &all) != 0)
+		if (pv.oom)
+			goto oom;
+		switch (walk_crowd(&map, procfd, facts, &pv, snap, &all)) {
+		case -1:
+			goto oom;
+		case 1:          /* split: the holders' uids and children first */
+			if (unowned(snap, &passer) == 0 && !passer)
+				goto done;
+			break;
+		default:
+			break;
+		}
+		if (scan_pids(&map, procfd, facts, pv.v, pv.n, snap, &all) != 0)
 			goto oom;
 		if (unowned(snap, &passer) == 0 && !passer)
 			goto done;
