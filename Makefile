@@ -27,10 +27,9 @@ ALL_CFLAGS = -std=c17 $(WARN) $(OPT) $(SAN_FLAGS) $(CFLAGS)
 # One library a line, so that a new one is a new line.
 LIBS_linux        = -lmnl        # netlink sock_diag
 LIBS_linux       += -lpthread
-LIBS_linux       += -lmicrohttpd  # door ui's HTTP server
+# libmicrohttpd (door ui) is dlopen'd: src/ui/mhd_dl.c
 LIBS_linux       += -lncursesw -ltinfo  # door watch's full-screen view
 LIBS_unsupported  = -lpthread
-LIBS_unsupported += -lmicrohttpd
 LIBS_unsupported += -lncursesw -ltinfo
 LDLIBS   = $(LIBS_$(PLATFORM))
 

@@ -33,6 +33,7 @@
 
 #include "cmd.h"
 #include "platform/platform.h"
+#include "ui/mhd_dl.h"
 #include "ui/page.h"
 #include "ui/server.h"
 #include "ui/ui.h"
@@ -572,6 +573,10 @@ ui_start(const struct ui_opts *o, struct door_err *e)
 		return NULL;
 	}
 	pthread_mutex_init(&ui->lock, NULL);
+	if (!mhd_dl_ready()) {   /* loaded now, not by every door command */
+		err_set(e, DOOR_SYSTEM, "%s", mhd_dl_error());
+		goto fail;
+	}
 	if (platform_random(raw, sizeof raw, e) != 0)
 		goto fail;
 	ui_token_hex(raw, ui->token);
