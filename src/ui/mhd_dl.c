@@ -1,8 +1,8 @@
 /* mhd_dl.c - libmicrohttpd, loaded only when door ui starts.
  *
- * Linked, libmicrohttpd brings GnuTLS, p11-kit, nettle, gmp, libidn2 and
- * libunistring into every door command, and their start-up costs each run
- * about 2.8 MB of resident memory: door ls --json went above ss -ltunp's
+ * Linked, libmicrohttpd brings GnuTLS and eight more libraries (p11-kit,
+ * libtasn1, nettle, hogweed, gmp, libidn2, libunistring, libffi) into
+ * every door command, and their start-up costs each run about 2.8 MB of resident memory: door ls --json went above ss -ltunp's
  * peak on a million fds for it (bench/RESULTS.md, "speed"). So door
  * defines the few functions it calls, as src/url/curl_dl.c does for
  * libcurl, and each finds the real one the first time door ui needs it.
