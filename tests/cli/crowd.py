@@ -105,7 +105,6 @@ def main():
     signal.signal(signal.SIGTERM, stop)
     for _ in range(a.crowd):
         kids.append(spawn(a.cgroup, deadline, lambda: become(a.crowd_user)))
-    holders = []
     r, w = os.pipe()   # each holder reports its pid when it holds the socket
 
     def report():
@@ -146,7 +145,7 @@ def main():
 
         def receiver():
             become(other)
-            msg, anc, _, _ = pb.recvmsg(1, socket.CMSG_LEN(4))
+            _, anc, _, _ = pb.recvmsg(1, socket.CMSG_LEN(4))
             fds = array.array("i")
             fds.frombytes(anc[0][2][:4])
             KEEP.append(socket.socket(fileno=fds[0]))

@@ -46,6 +46,7 @@ run_case() {
 	cg=$cgmount/door-test-crowd.$$.$kind
 	mkdir "$cg" || { fail "$name: make cgroup $cg"; return; }
 	# after the processes are killed: the cgroup goes once it is empty
+	# shellcheck disable=SC2016 # $1 is the inner shell's
 	on_exit_run bash -c 'for i in $(seq 100); do rmdir "$1" 2>/dev/null && exit 0; [ -d "$1" ] || exit 0; sleep 0.1; done' _ "$cg"
 	ready=$_T_ROOT/crowd.$kind.ready
 	"$PY" "$LIB_DIR/crowd.py" --cgroup "$cg" --crowd "$CROWD" \
