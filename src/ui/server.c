@@ -16,16 +16,20 @@
  *
  * Threads: each address has its MHD event loop (one thread each); API
  * calls run in the workers (work.c), their connection suspended until the
- * answer is ready; event streams are suspended while nothing is new.
+ * answer is ready; event streams are suspended while nothing is new. The
+ * guard (guard.c) shuts down the connections whose request does not come
+ * whole in time, and the longest waiting one when the places run out.
  */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -58,6 +62,8 @@ struct ui_req {
 	size_t                 held;     /* counted in ui->bodies */
 	bool                   declared; /* Content-Length held at once */
 	struct ui_call         call;
+	struct ui_wait         wait;     /* the table's: the share's */
+	bool                   shared;
 };
 
 const struct ui_page_file *
@@ -128,6 +134,35 @@ send_json(struct MHD_Connection *conn, unsigned status, struct buf *b)
 	}
 	buf_init(b);
 	return send_response(conn, status, r,
+	    "application/json; charset=utf-8");
+}
+
+static void
+doc_free(void *cls)
+{
+	doc_unref(cls);
+}
+
+/* The share's document, one MHD response per request over the same
+ * bytes: the last response to go frees them. */
+static enum MHD_Result
+send_doc(struct MHD_Connection *conn, struct ui_req *r)
+{
+	struct ui_doc       *d = r->wait.doc;
+	struct MHD_Response *resp;
+
+	r->wait.doc = NULL;
+	if (d == NULL || d->out.oom || d->out.p == NULL) {
+		doc_unref(d);
+		return send_text(conn, 500, "door ui: out of memory\n");
+	}
+	resp = MHD_create_response_from_buffer_with_free_callback_cls(
+	    d->out.len, d->out.p, doc_free, d);
+	if (resp == NULL) {
+		doc_unref(d);
+		return MHD_NO;
+	}
+	return send_response(conn, d->status ? d->status : 500, resp,
 	    "application/json; charset=utf-8");
 }
 
@@ -371,6 +406,16 @@ call_done(struct ui_job *j)
 }
 
 static void
+share_done(struct ui_wait *w)
+{
+	struct ui_req *r = (struct ui_req *)(void *)((char *)w -
+	    offsetof(struct ui_req, wait));
+
+	r->done = true;
+	MHD_resume_connection(r->conn);
+}
+
+static void
 call_suspend(void *ctx)
 {
 	struct ui_req *r = ctx;
@@ -389,6 +434,17 @@ dispatch(struct ui *ui, struct ui_req *r, const char *url)
 	if (r->route == &events_route)
 		return send_events(ui, r->conn);
 	buf_init(&r->call.out);
+	if (r->route->fn == NULL) {
+		/* the table: the next walk answers every request waiting */
+		r->shared = true;
+		r->wait.done = share_done;
+		r->state = RQ_QUEUED;
+		if (share_submit(ui->share, &r->wait, call_suspend, r) != 0) {
+			r->state = RQ_ANSWERED;
+			return send_text(r->conn, 503, "door ui: stopping\n");
+		}
+		return MHD_YES;
+	}
 	if (r->route->post) {
 		if (jin_parse(r->body.p ? r->body.p : "", r->body.len,
 		    &r->call.in, err, sizeof err) != 0) {
@@ -428,8 +484,10 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
 		buf_init(&r->body);
 		*req_cls = r;
 		ret = gate(ui, r, url, method, &pass);
-		if (!pass)
+		if (!pass) {
 			r->state = RQ_ANSWERED;
+			guard_busy(conn);
+		}
 		return ret;
 	}
 	if (r->state == RQ_ANSWERED) {
@@ -452,9 +510,13 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
 		if (!r->done)
 			return MHD_YES;
 		r->state = RQ_ANSWERED;
+		if (r->shared)
+			return send_doc(conn, r);
 		return send_json(conn, r->call.status ? r->call.status : 500,
 		    &r->call.out);
 	}
+	/* the request is whole: what is left is ours, not the client's */
+	guard_busy(conn);
 	return dispatch(ui, r, url);
 }
 
@@ -464,11 +526,12 @@ on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
 {
 	struct ui_req *r = *req_cls;
 
-	(void)conn;
 	(void)toe;
+	guard_idle(conn);
 	if (r == NULL)
 		return;
 	release(cls, r);
+	doc_unref(r->wait.doc);      /* gone before its answer was sent */
 	buf_free(&r->body);
 	buf_free(&r->call.out);
 	jin_free(&r->call.in);
@@ -545,14 +608,48 @@ listen_pair(uint16_t port, int fd[2], bool *v6, struct door_err *e)
 	return -1;
 }
 
+/*
+ * Connections per address: UI_CONN_MAX, or fewer when the descriptors
+ * would run out first (both addresses' connections, plus UI_FD_RESERVE
+ * for everything else). Out of descriptors, accept(2) fails and the guard
+ * never hears of the client; within them, the guard makes room. The soft
+ * limit is raised to the hard one first, as the live engine does.
+ */
+static unsigned
+conn_max(void)
+{
+	struct rlimit rl;
+	unsigned      max = UI_CONN_MAX;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+		return max;
+	if (rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		(void)setrlimit(RLIMIT_NOFILE, &rl);
+		(void)getrlimit(RLIMIT_NOFILE, &rl);
+	}
+	if (rl.rlim_cur != RLIM_INFINITY) {
+		rlim_t room = rl.rlim_cur > UI_FD_RESERVE ?
+		    rl.rlim_cur - UI_FD_RESERVE : 0;
+
+		if (room / 2 < max)
+			max = (unsigned)(room / 2);
+	}
+	return max < UI_CONN_MIN ? UI_CONN_MIN : max;
+}
+
+/* libmicrohttpd's limit is one more than the guard's: the free place a
+ * new client comes in by, when the guard makes room. */
 static struct MHD_Daemon *
-daemon_on(struct ui *ui, int fd)
+daemon_on(struct ui *ui, int fd, int side)
 {
 	return MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD |
 	    MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME, 0, NULL, NULL,
 	    on_request, ui,
 	    MHD_OPTION_LISTEN_SOCKET, fd,
-	    MHD_OPTION_CONNECTION_LIMIT, (unsigned)UI_CONN_MAX,
+	    MHD_OPTION_CONNECTION_LIMIT, ui->conn_max + 1,
+	    MHD_OPTION_NOTIFY_CONNECTION, guard_notify,
+	    guard_side(ui->guard, side),
 	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)UI_IDLE_S,
 	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)UI_CONN_MEM,
 	    MHD_OPTION_STRICT_FOR_CLIENT, 1,
@@ -613,9 +710,17 @@ ui_start(const struct ui_opts *o, struct door_err *e)
 		snprintf(ui->curl_why, sizeof ui->curl_why, "%s", e->msg);
 		err_clear(e);
 	}
-	ui->hub = hub_new(UI_RING, UI_SSE_MAX);
+	/* streams are never the guard's to end: they leave an eighth of
+	 * an address's places to everyone else */
+	ui->conn_max = conn_max();
+	ui->hub = hub_new(UI_RING, ui->conn_max - ui->conn_max / 8 <
+	    UI_SSE_MAX ? ui->conn_max - ui->conn_max / 8 : UI_SSE_MAX);
 	ui->work = work_new(UI_WORKERS, UI_QUEUE_MAX);
-	if (ui->hub == NULL || ui->work == NULL) {
+	ui->guard = guard_new(fd[1] >= 0 ? 2 : 1, ui->conn_max,
+	    UI_HEAD_S * 1000u);
+	ui->share = share_new(api_doors_fill, ui);
+	if (ui->hub == NULL || ui->work == NULL || ui->guard == NULL ||
+	    ui->share == NULL) {
 		err_set(e, DOOR_SYSTEM, "out of memory (or no threads)");
 		goto fail;
 	}
@@ -629,7 +734,7 @@ ui_start(const struct ui_opts *o, struct door_err *e)
 	for (int i = 0; i < 2; i++) {
 		if (fd[i] < 0)
 			continue;
-		if ((ui->d[i] = daemon_on(ui, fd[i])) == NULL) {
+		if ((ui->d[i] = daemon_on(ui, fd[i], i)) == NULL) {
 			err_set(e, DOOR_SYSTEM, "libmicrohttpd would not start "
 			    "on %s", i == 0 ? "127.0.0.1" : "[::1]");
 			goto fail;
@@ -682,12 +787,15 @@ ui_stop(struct ui *ui)
 	/* every queued action runs to its end and resumes its request;
 	 * no new one is taken */
 	work_stop(ui->work);
+	share_stop(ui->share);
 	for (int i = 0; i < 2; i++)
 		if (ui->d[i] != NULL)
 			MHD_stop_daemon(ui->d[i]);
 	for (int i = 0; i < 2; i++)
 		if (lfd[i] >= 0)
 			close(lfd[i]);
+	guard_free(ui->guard);
+	share_free(ui->share);
 	work_free(ui->work);
 	api_plans_free(ui);
 	hub_free(ui->hub);

@@ -12,14 +12,23 @@
 #include "core/error.h"
 #include "ui/events.h"
 #include "ui/gate.h"
+#include "ui/guard.h"
 #include "ui/jsonin.h"
+#include "ui/share.h"
 #include "ui/work.h"
 
 /* Bounds on what clients can make the server hold (door(1), door ui). */
-#define UI_CONN_MAX	512          /* connections, per address */
+#define UI_CONN_MAX	512          /* connections, per address (fewer
+					when descriptors are few) */
+#define UI_CONN_MIN	16
+#define UI_FD_RESERVE	256          /* descriptors kept for the rest:
+					the /proc walk, probes, door url */
 #define UI_CONN_MEM	(16u << 10)  /* per connection: request line and
 					headers must fit */
-#define UI_IDLE_S	10           /* an idle or slow connection goes */
+#define UI_IDLE_S	10           /* a connection that makes no
+					progress goes (libmicrohttpd) */
+#define UI_HEAD_S	10           /* and one whose request has not come
+					whole, however it trickles (guard) */
 #define UI_SSE_MAX	400          /* event streams, both addresses */
 #define UI_SSE_IDLE_S	60           /* a stream that cannot be written */
 #define UI_RING		(4u << 20)   /* events not yet read by everyone */
@@ -39,7 +48,7 @@ typedef void (*ui_api_fn)(struct ui *, struct ui_call *);
 struct ui_route {
 	const char *path;
 	bool        post;
-	ui_api_fn   fn;
+	ui_api_fn   fn;         /* NULL: the share answers it (share.h) */
 };
 
 struct ui_call {
@@ -60,6 +69,9 @@ struct ui {
 	struct MHD_Daemon  *d[2];
 	struct ui_hub      *hub;
 	struct ui_work     *work;
+	struct ui_guard    *guard;
+	struct ui_share    *share;           /* the table's one walk */
+	unsigned            conn_max;        /* per address */
 	struct ui_live     *live;
 	pthread_t           ticker;
 	bool                ticking;
@@ -79,6 +91,8 @@ void	api_error(struct ui_call *, unsigned status, const char *fmt, ...)
 	    __attribute__((format(printf, 3, 4)));
 /* The table door ls --json writes, for the whole machine, into out. */
 int	api_table(struct buf *out);
+/* /api/doors' answer (ui is the struct ui), for share_new. */
+void	api_doors_fill(void *ui, unsigned *status, struct buf *out);
 
 /* api.c: door kill's plans waiting for a yes. */
 int	api_plans_new(struct ui *);
