@@ -64,6 +64,8 @@ struct ui_req {
 	struct ui_call         call;
 	struct ui_wait         wait;     /* the table's: the share's */
 	bool                   shared;
+	unsigned               overflow; /* a chunked body too big: 413 */
+	size_t                 dropped;  /* its bytes since */
 };
 
 const struct ui_page_file *
@@ -165,6 +167,22 @@ send_doc(struct MHD_Connection *conn, struct ui_req *r)
 	return send_response(conn, d->status ? d->status : 500, resp,
 	    "application/json; charset=utf-8");
 }
+
+/* An action's refusal, as its answers are: a JSON object whose "error"
+ * says why (the page shows it). */
+static enum MHD_Result
+send_error(struct MHD_Connection *conn, unsigned status, const char *msg)
+{
+	struct ui_call c;
+
+	memset(&c, 0, sizeof c);
+	buf_init(&c.out);
+	api_error(&c, status, "%s", msg);
+	return send_json(conn, status, &c.out);
+}
+
+#define BODY_TOO_LARGE	"door ui: the body is too large (64 KiB at most)"
+#define BODIES_BUSY	"door ui: busy (too many bodies at once), try again"
 
 static bool	hold(struct ui *, struct ui_req *, size_t);
 
@@ -291,8 +309,8 @@ gate(struct ui *ui, struct ui_req *r, const char *url, const char *method,
 		    "Content-Type");
 		if (v == NULL || strncasecmp(v, "application/json", 16) != 0 ||
 		    (v[16] != '\0' && v[16] != ';'))
-			return send_text(conn, 415, "door ui: actions take "
-			    "application/json\n");
+			return send_error(conn, 415, "door ui: actions take "
+			    "application/json");
 		v = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
 		    "Content-Length");
 		if (v != NULL) {
@@ -301,11 +319,9 @@ gate(struct ui *ui, struct ui_req *r, const char *url, const char *method,
 			errno = 0;
 			cl = strtoull(v, &end, 10);
 			if (errno != 0 || *end != '\0' || cl > JIN_BODY_MAX)
-				return send_text(conn, 413, "door ui: the "
-				    "body is too large\n");
+				return send_error(conn, 413, BODY_TOO_LARGE);
 			if (!hold(ui, r, (size_t)cl))
-				return send_text(conn, 503, "door ui: busy, "
-				    "try again\n");
+				return send_error(conn, 503, BODIES_BUSY);
 			r->declared = true;
 		}
 	}
@@ -495,11 +511,24 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
 		return MHD_YES;
 	}
 	if (*upload_size > 0) {
-		/* a declared length was checked and held; a chunked body
-		 * that grows past the bound ends the connection */
-		if (r->body.len + *upload_size > JIN_BODY_MAX ||
-		    (!r->declared && !hold(ui, r, *upload_size)))
-			return MHD_NO;
+		/* a declared length was checked and held. A chunked body
+		 * that grows past the bound is dropped as it comes, and
+		 * refused at its end (libmicrohttpd 0.9.75 takes no answer
+		 * before the body is in); past UI_DISCARD_MAX more, or the
+		 * guard's UI_HEAD_S, the connection ends instead. */
+		if (r->overflow == 0 && (r->body.len + *upload_size >
+		    JIN_BODY_MAX || (!r->declared &&
+		    !hold(ui, r, *upload_size)))) {
+			r->overflow = r->body.len + *upload_size >
+			    JIN_BODY_MAX ? 413 : 503;
+			buf_free(&r->body);
+			release(ui, r);
+		}
+		if (r->overflow != 0) {
+			r->dropped += *upload_size;
+			*upload_size = 0;
+			return r->dropped > UI_DISCARD_MAX ? MHD_NO : MHD_YES;
+		}
 		buf_add(&r->body, upload, *upload_size);
 		*upload_size = 0;
 		return MHD_YES;
@@ -517,6 +546,11 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
 	}
 	/* the request is whole: what is left is ours, not the client's */
 	guard_busy(conn);
+	if (r->overflow != 0) {
+		r->state = RQ_ANSWERED;
+		return send_error(conn, r->overflow, r->overflow == 413 ?
+		    BODY_TOO_LARGE : BODIES_BUSY);
+	}
 	return dispatch(ui, r, url);
 }
 

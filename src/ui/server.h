@@ -33,6 +33,8 @@
 #define UI_SSE_IDLE_S	60           /* a stream that cannot be written */
 #define UI_RING		(4u << 20)   /* events not yet read by everyone */
 #define UI_BODIES_MAX	(4u << 20)   /* POST bodies held at once */
+#define UI_DISCARD_MAX	(1u << 20)   /* a chunked body's bytes past the
+					bound read (and dropped) for its 413 */
 #define UI_WORKERS	4
 #define UI_QUEUE_MAX	64           /* actions waiting for a worker */
 #define UI_TICK_MS	500          /* the live table's tick */
