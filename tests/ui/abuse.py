@@ -220,11 +220,20 @@ def case_slow_limit(n, addr="127.0.0.1"):
 
 
 def case_slowloris(n, head_s, idle_s):
-    """n connections that trickle their request line a byte a second:
-    never idle for libmicrohttpd, so only the guard's deadline (head_s)
-    ends them. A normal client is served all along."""
-    socks, failed = open_partial(n, "127.0.0.1", b"G")
-    check("%d slowloris connections open" % n, str(n), str(len(socks)))
+    """n connections that trickle a byte a second, never idle for
+    libmicrohttpd, so only the guard's deadline (head_s) ends them: most
+    trickle their request line, a fifth the body of an action whose head
+    (token and all) came whole. A normal client is served all along."""
+    nbody = n // 5
+    socks, failed = open_partial(n - nbody, "127.0.0.1", b"G")
+    extra = ("Origin: http://127.0.0.1:%d\r\nContent-Type: application/json\r\n"
+             "Content-Length: 1000\r\n" % PORT).encode()
+    more, failed = open_partial(nbody, "127.0.0.1",
+                                head("POST", "/api/explain", extra=extra, close=False) +
+                                b'\r\n{"text": "')
+    socks += more
+    check("%d slowloris connections open (%d of them in an action's body)" % (n, nbody),
+          str(n), str(len(socks)))
     t0 = time.monotonic()
     when = {}
     served_all, worst = True, 0.0
@@ -238,7 +247,7 @@ def case_slowloris(n, head_s, idle_s):
                 when[i] = time.monotonic() - t0
                 continue
             try:
-                s.send(b"E")      # a byte a second: never idle
+                s.send(b"a")      # a byte a second: never idle
             except OSError:
                 when[i] = time.monotonic() - t0
         codes, w = served("127.0.0.1", 1)
