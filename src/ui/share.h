@@ -2,15 +2,14 @@
  *
  * The table is a walk of the machine (/proc, every process's fds): a few
  * milliseconds on a quiet machine, seconds with a million fds, and walks
- * at once slow each other down (16 clients asking at once, so four walks
- * at a time in the workers, cost 20 times the CPU per answer of one
- * client asking, on a 2-core VM with 44,000 fds: docs/ui.md). So table
- * requests do not take a worker each: they wait in
- * one list, and one thread takes the whole list, runs the walk once and
- * answers every one of them with the same bytes. Each answer comes from
- * a walk that began after its request came (never an older table); at
- * most one walk runs at a time, whatever the load; memory is one
- * document per walk, shared by the answers being sent.
+ * at once slow each other down. With a worker each, 1000 requests 64 at
+ * a time cost 3.5 CPU-seconds, and 300 at once filled the queue (220
+ * answered 503); this way 0.22 s and none (docs/NOTES.md). So the table
+ * requests wait in one list, and one thread takes the whole list, runs
+ * the walk once and answers every one of them with the same bytes. Each
+ * answer comes from a walk that began after its request came (never an
+ * older table); at most one walk runs at a time, whatever the load;
+ * memory is one document per walk, shared by the answers being sent.
  */
 #ifndef DOOR_UI_SHARE_H
 #define DOOR_UI_SHARE_H
