@@ -752,7 +752,7 @@ ui_start(const struct ui_opts *o, struct door_err *e)
 	ui->work = work_new(UI_WORKERS, UI_QUEUE_MAX);
 	ui->guard = guard_new(fd[1] >= 0 ? 2 : 1, ui->conn_max,
 	    UI_HEAD_S * 1000u);
-	ui->share = share_new(api_doors_fill, ui);
+	ui->share = share_new(api_doors_fill, ui, UI_TABLE_GAP_MS);
 	if (ui->hub == NULL || ui->work == NULL || ui->guard == NULL ||
 	    ui->share == NULL) {
 		err_set(e, DOOR_SYSTEM, "out of memory (or no threads)");

@@ -38,6 +38,8 @@
 #define UI_WORKERS	4
 #define UI_QUEUE_MAX	64           /* actions waiting for a worker */
 #define UI_TICK_MS	500          /* the live table's tick */
+#define UI_TABLE_GAP_MS	50           /* /api/doors: walks start this far
+					apart at least (share.h) */
 #define UI_KEEPALIVE_MS	15000
 
 struct ui;

@@ -1,7 +1,9 @@
 /* share.c - one run for every request waiting (share.h). */
 #include <pthread.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdlib.h>
+#include <time.h>
 
 #include "ui/share.h"
 
@@ -14,7 +16,32 @@ struct ui_share {
 	pthread_t       t;
 	void          (*fill)(void *, unsigned *, struct buf *);
 	void           *ctx;
+	uint64_t        gap_ns, last;    /* between runs' starts */
 };
+
+static uint64_t
+mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* Under the lock: until gap after the last run's start (or the stop).
+ * Who comes meanwhile joins the run. */
+static void
+wait_gap(struct ui_share *s)
+{
+	uint64_t        at = s->last + s->gap_ns;
+	struct timespec ts;
+
+	while (!s->stopping && mono_ns() < at) {
+		ts.tv_sec = (time_t)(at / 1000000000u);
+		ts.tv_nsec = (long)(at % 1000000000u);
+		(void)pthread_cond_timedwait(&s->more, &s->lock, &ts);
+	}
+}
 
 void
 doc_unref(struct ui_doc *d)
@@ -38,9 +65,11 @@ runner(void *arg)
 		pthread_mutex_lock(&s->lock);
 		while (s->head == NULL && !s->stopping)
 			pthread_cond_wait(&s->more, &s->lock);
+		wait_gap(s);
 		/* everyone here came before this run begins */
 		batch = s->head;
 		s->head = NULL;
+		s->last = mono_ns();
 		pthread_mutex_unlock(&s->lock);
 		if (batch == NULL)
 			return NULL;     /* stopping, nobody waits */
@@ -61,16 +90,22 @@ runner(void *arg)
 }
 
 struct ui_share *
-share_new(void (*fill)(void *, unsigned *, struct buf *), void *ctx)
+share_new(void (*fill)(void *, unsigned *, struct buf *), void *ctx,
+    unsigned gap_ms)
 {
-	struct ui_share *s = calloc(1, sizeof *s);
+	struct ui_share   *s = calloc(1, sizeof *s);
+	pthread_condattr_t ca;
 
 	if (s == NULL)
 		return NULL;
 	s->fill = fill;
 	s->ctx = ctx;
+	s->gap_ns = (uint64_t)gap_ms * 1000000u;
 	pthread_mutex_init(&s->lock, NULL);
-	pthread_cond_init(&s->more, NULL);
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&s->more, &ca);
+	pthread_condattr_destroy(&ca);
 	if (pthread_create(&s->t, NULL, runner, s) != 0) {
 		share_free(s);
 		return NULL;

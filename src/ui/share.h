@@ -8,8 +8,12 @@
  * requests wait in one list, and one thread takes the whole list, runs
  * the walk once and answers every one of them with the same bytes. Each
  * answer comes from a walk that began after its request came (never an
- * older table); at most one walk runs at a time, whatever the load;
- * memory is one document per walk, shared by the answers being sent.
+ * older table); at most one walk runs at a time, and walks start
+ * UI_TABLE_GAP_MS apart at least, whatever the load: at 1000 requests a
+ * second, back-to-back walks took 1.65 cores of 2 (each walk is threaded
+ * itself), a walk each 50 ms takes far less, for at most 50 ms more
+ * latency (bench/RESULTS.md). Memory is one document per walk, shared
+ * by the answers being sent.
  */
 #ifndef DOOR_UI_SHARE_H
 #define DOOR_UI_SHARE_H
@@ -39,9 +43,11 @@ struct ui_wait {
 
 struct ui_share;
 
-/* fill(ctx, &status, &out) is the run: it writes one JSON document. */
+/* fill(ctx, &status, &out) is the run: it writes one JSON document.
+ * Runs start gap_ms apart at least: a request that comes sooner waits
+ * for the next (with everyone else who comes meanwhile). */
 struct ui_share	*share_new(void (*fill)(void *ctx, unsigned *status,
-		    struct buf *out), void *ctx);
+		    struct buf *out), void *ctx, unsigned gap_ms);
 /* Adds w to the next run. before(ctx) is called first, under the lock,
  * only when w will be answered (door ui suspends the connection there).
  * Returns -1 when stopping: nothing was called. */
