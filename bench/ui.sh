@@ -68,7 +68,7 @@ t_table=$(curl --noproxy '*' -sS --max-time 60 -o /dev/null -w '%{time_total}' -
 
 {
     echo "door ui load: $(date -u +%FT%TZ), $(nproc) cores, kernel $(uname -r)"
-    echo "door: $DOOR ($(git rev-parse --short HEAD 2>/dev/null || echo '?')), port $port"
+    echo "door: $DOOR ($("$DOOR" --version 2>/dev/null | head -n 1), $(sha256sum "$DOOR" | cut -c1-12)), port $port; this checkout: $(git rev-parse --short HEAD 2>/dev/null || echo '?')"
     echo "machine: $nproc_now processes; $UI_PATH has $nsock sockets; one request alone: $(awk -v t="$t_table" 'BEGIN {printf "%.1f", t * 1000}') ms"
     echo "load: $SSE event streams held open; $RATE requests/s to $UI_PATH for $DURATION s (at most $MAXCONN connections)"
     echo "uptime before: $(uptime)"
