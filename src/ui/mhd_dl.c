@@ -31,6 +31,10 @@ static struct {
 	    enum MHD_ResponseMemoryMode);
 	struct MHD_Response *(*create_response_from_callback)(uint64_t, size_t,
 	    MHD_ContentReaderCallback, void *, MHD_ContentReaderFreeCallback);
+	struct MHD_Response *(*create_response_from_buffer_with_free_callback_cls)(
+	    size_t, void *, MHD_ContentReaderFreeCallback, void *);
+	const union MHD_ConnectionInfo *(*get_connection_info)(
+	    struct MHD_Connection *, enum MHD_ConnectionInfoType, ...);
 	void (*destroy_response)(struct MHD_Response *);
 	enum MHD_Result (*queue_response)(struct MHD_Connection *, unsigned int,
 	    struct MHD_Response *);
@@ -75,6 +79,9 @@ load(void)
 	SYM(get_connection_values_n, "MHD_get_connection_values_n");
 	SYM(create_response_from_buffer, "MHD_create_response_from_buffer");
 	SYM(create_response_from_callback, "MHD_create_response_from_callback");
+	SYM(create_response_from_buffer_with_free_callback_cls,
+	    "MHD_create_response_from_buffer_with_free_callback_cls");
+	SYM(get_connection_info, "MHD_get_connection_info");
 	SYM(destroy_response, "MHD_destroy_response");
 	SYM(queue_response, "MHD_queue_response");
 	SYM(suspend_connection, "MHD_suspend_connection");
@@ -176,6 +183,26 @@ MHD_create_response_from_callback(uint64_t size, size_t block,
     MHD_ContentReaderFreeCallback crfc)
 {
 	return m.create_response_from_callback(size, block, crc, cls, crfc);
+}
+
+struct MHD_Response *
+MHD_create_response_from_buffer_with_free_callback_cls(size_t size,
+    void *buf, MHD_ContentReaderFreeCallback crfc, void *crfc_cls)
+{
+	return m.create_response_from_buffer_with_free_callback_cls(size, buf,
+	    crfc, crfc_cls);
+}
+
+const union MHD_ConnectionInfo *
+MHD_get_connection_info(struct MHD_Connection *c,
+    enum MHD_ConnectionInfoType type, ...)
+{
+	/* door asks for CONNECTION_FD and SOCKET_CONTEXT only: neither takes
+	 * an argument after the type */
+	if (type != MHD_CONNECTION_INFO_CONNECTION_FD &&
+	    type != MHD_CONNECTION_INFO_SOCKET_CONTEXT)
+		return NULL;
+	return m.get_connection_info(c, type);
 }
 
 void
