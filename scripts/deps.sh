@@ -59,6 +59,7 @@ pkgs_test="$pkgs_test python3-jsonschema"           # every --json output agains
 pkgs_test="$pkgs_test prometheus prometheus-node-exporter"  # promtool, a real textfile collector
 pkgs_test="$pkgs_test lintian"                      # test-deb.sh: the package's lint
 pkgs_test="$pkgs_test tmux"                         # test-watch*.sh: door watch in a real terminal
+pkgs_test="$pkgs_test strace"                       # test-crowd.sh: which fd directories the walk opens
 
 pkgs_bench="$pkgs_test hyperfine nmap time"
 

@@ -83,7 +83,7 @@ run_case() {
 		check "$name: door opened $n fd directories, not the crowd's $CROWD" \
 		    test "$n" -lt $((CROWD / 2))
 	elif [ "$kind" != passed ]; then
-		skip "$name: fd directories opened" "no strace on this machine"
+		skip "$name: fd directories opened" "no strace on this machine (scripts/deps.sh test installs it)"
 	fi
 	run_door who "$port" --json --no-probe --thorough
 	check_eq "$name: door who --thorough's holders" "$want" \
