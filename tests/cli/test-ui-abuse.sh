@@ -12,18 +12,7 @@
 # test-ui-browser.sh does: the table is then this test's doors alone, and
 # a machine busy with a million fds (a benchmark) does not make every
 # /api/doors take seconds.
-if [ -z "${DOOR_UI_IN_NETNS:-}" ] && [ "$(id -u)" = 0 ] && command -v ip >/dev/null &&
-    command -v nsenter >/dev/null; then
-    ns=door-abuse-$$
-    if ip netns add "$ns" 2>/dev/null; then
-        trap 'ip netns del "$ns" 2>/dev/null' EXIT
-        trap 'exit 130' INT TERM HUP
-        if nsenter --net="/run/netns/$ns" ip link set lo up 2>/dev/null; then
-            DOOR_UI_IN_NETNS=$ns nsenter --net="/run/netns/$ns" -- bash "$0" "$@"
-            exit $?
-        fi
-    fi
-fi
+. "$(dirname "$0")/own-netns.sh" door-abuse "$@"
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/ui.sh"
 

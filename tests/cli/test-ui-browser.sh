@@ -11,18 +11,7 @@
 # the servers take their usual ports, as in the README's screenshot), else
 # on this machine's loopback. DOOR_UI_SCREENSHOT=FILE keeps the screenshot
 # (docs/ui.png is made so: see docs/ui.md).
-if [ -z "${DOOR_UI_IN_NETNS:-}" ] && [ "$(id -u)" = 0 ] && command -v ip >/dev/null &&
-    command -v nsenter >/dev/null; then
-    ns=door-ui-$$
-    if ip netns add "$ns" 2>/dev/null; then
-        trap 'ip netns del "$ns" 2>/dev/null' EXIT
-        trap 'exit 130' INT TERM HUP
-        if nsenter --net="/run/netns/$ns" ip link set lo up 2>/dev/null; then
-            DOOR_UI_IN_NETNS=$ns nsenter --net="/run/netns/$ns" -- bash "$0" "$@"
-            exit $?
-        fi
-    fi
-fi
+. "$(dirname "$0")/own-netns.sh" door-ui "$@"
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/servers.sh"
 . "$(dirname "$0")/ui.sh"
