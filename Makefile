@@ -117,7 +117,8 @@ stub:
 FUZZ_SRC = $(wildcard tests/fuzz/fuzz-*.c)
 FUZZ_BIN = $(FUZZ_SRC:tests/fuzz/%.c=build/fuzz/%)
 FUZZ_SECONDS ?= 60
-# Only the pure parsers: probe.c and https.c do the probing's I/O. The
+# Only the pure parsers: probe.c, conn.c, hintgate.c and https.c do the
+# probing's I/O. The
 # stub platform answers the few platform calls src/out still makes.
 FUZZ_LIB_SRC = $(CORE_SRC) $(OUT_SRC) src/platform/unsupported/platform.c \
                src/platform/linux/diag_parse.c \
@@ -125,7 +126,8 @@ FUZZ_LIB_SRC = $(CORE_SRC) $(OUT_SRC) src/platform/unsupported/platform.c \
                src/platform/linux/proc_parse.c \
                src/knock/http_parse.c src/url/parse.c \
                src/ui/gate.c src/ui/jsonin.c \
-               $(filter-out src/probe/probe.c src/probe/https.c,$(PROBE_SRC))
+               $(filter-out src/probe/probe.c src/probe/conn.c src/probe/hintgate.c \
+                 src/probe/https.c,$(PROBE_SRC))
 
 fuzz-build:
 	$(MAKE) O=build/fuzz CC=clang $(FUZZ_BIN)

@@ -1,6 +1,7 @@
-/* probe.c - the probe driver: connections, deadlines, the order of the
- * probes, threads. All of door probe's I/O is here; every byte that comes
- * back goes to a pure parser (parse.h). */
+/* probe.c - the probe driver: which probes a door gets and in what order,
+ * the first-answer budget, the verdict on a door, the threads. One
+ * connection's I/O is conn.c's; every byte that comes back goes to a pure
+ * parser (parse.h). */
 #include <sys/types.h>
 #include <sys/socket.h>
 #include <netinet/in.h>
@@ -18,279 +19,8 @@
 #include "knock/engine.h"
 #include "knock/http.h"
 #include "knock/resolve.h"
+#include "probe/driver.h"
 #include "probe/https.h"
-#include "probe/probe.h"
-
-enum kind {
-	K_GREETING, K_HTTP, K_OLLAMA, K_TLS, K_REDIS, K_REDIS_INFO, K_PG_SSL,
-	K_PG_STARTUP, K_MEMCACHED, K_HTTPS, K_MONGO, K_MONGO_INFO,
-};
-#define K_COUNT		(K_MONGO_INFO + 1)
-
-/* Our requestIDs: a MongoDB reply must carry its request's in responseTo. */
-#define MONGO_HELLO_ID	1
-#define MONGO_INFO_ID	2
-
-/* One door being probed. */
-struct ctx {
-	struct probe_door *d;
-	uint16_t           port;
-	uint64_t           deadline;    /* monotonic ms */
-	size_t             budget;      /* bytes still allowed */
-	char              *buf;         /* PROBE_READ_MAX */
-	size_t             len;         /* of the last reply */
-	bool               closed;      /* the server hung up */
-	int                conn_err;    /* errno of a failed connect */
-	struct probe_http  http;
-	bool               pg_tls;
-	unsigned           dialed;      /* connections that were accepted */
-	unsigned           hangups;     /* ...and closed before one byte */
-	uint64_t           first;       /* monotonic ms: the first-answer
-					   budget ends (0: none) */
-	bool               heard;       /* a byte or a hang-up came */
-	char               hint[64];    /* the door's, read at its gate */
-};
-
-static uint64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
-
-static uint64_t
-now_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
-}
-
-/* 1: ready; 0: the deadline passed; -1: poll failed. */
-static int
-wait_fd(int fd, short what, uint64_t until)
-{
-	for (;;) {
-		struct pollfd p = { fd, what, 0 };
-		uint64_t      now = now_ms();
-		int           rc;
-
-		if (now >= until)
-			return 0;
-		rc = poll(&p, 1, (int)(until - now));
-		if (rc > 0)
-			return 1;
-		if (rc < 0 && errno != EINTR)
-			return -1;
-	}
-}
-
-/* `until`, or the end of the first-answer budget while nothing came. */
-static uint64_t
-cap(const struct ctx *c, uint64_t until)
-{
-	if (!c->heard && c->first != 0 && until > c->first)
-		return c->first;
-	return until;
-}
-
-/* A connected non-blocking socket, or -1 with c->conn_err. */
-static int
-dial(struct ctx *c, uint64_t until)
-{
-	struct sockaddr_storage local;
-	socklen_t               ll = sizeof local, sl = sizeof(int);
-	int                     fd, err = 0;
-
-	c->conn_err = 0;
-	fd = socket(c->d->addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK |
-	    SOCK_CLOEXEC, 0);
-	if (fd < 0) {
-		c->conn_err = errno;
-		return -1;
-	}
-	if (connect(fd, (struct sockaddr *)&c->d->addr, c->d->len) != 0) {
-		if (errno != EINPROGRESS && errno != EINTR)
-			err = errno;
-		else if (wait_fd(fd, POLLOUT, until) != 1)
-			err = ETIMEDOUT;
-		else if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &sl) != 0)
-			err = errno;
-	}
-	/* connected to itself: nobody listens (see knock/engine.c) */
-	if (err == 0 && getsockname(fd, (struct sockaddr *)&local, &ll) == 0 &&
-	    knock_same_endpoint((struct sockaddr *)&local,
-	    (struct sockaddr *)&c->d->addr))
-		err = ECONNREFUSED;
-	if (err != 0) {
-		close(fd);
-		c->conn_err = err;
-		return -1;
-	}
-	return fd;
-}
-
-static bool
-send_all(int fd, const void *p, size_t n, uint64_t until)
-{
-	const char *s = p;
-
-	while (n > 0) {
-		ssize_t w = send(fd, s, n, MSG_NOSIGNAL);
-
-		if (w > 0) {
-			s += w;
-			n -= (size_t)w;
-		} else if (w < 0 && errno == EINTR)
-			continue;
-		else if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-			if (wait_fd(fd, POLLOUT, until) != 1)
-				return false;
-		} else
-			return false;
-	}
-	return true;
-}
-
-/* What the bytes so far say, for the probe of kind k. */
-static int
-verdict(struct ctx *c, enum kind k, bool final, struct probe_id *id)
-{
-	const char    *b = c->buf;
-	const uint8_t *u = (const uint8_t *)c->buf;
-	size_t         n = c->len;
-	int            v;
-
-	if (n == 0)
-		return PV_MORE;
-	switch (k) {
-	case K_GREETING:
-		if ((v = probe_mysql_parse(u, n, id)) != PV_NO)
-			return v;
-		return probe_greeting_parse(b, n, c->port, id);
-	case K_HTTP:
-	case K_HTTPS:   /* the same reply, read over TLS by probe_tls */
-		return probe_http_parse(b, n, final, &c->http, id);
-	case K_OLLAMA: {
-		struct probe_http h;
-		struct probe_id   tmp;
-
-		if ((v = probe_http_parse(b, n, final, &h, &tmp)) != PV_YES)
-			return v;
-		return h.status == 200 ? probe_ollama_parse(b + h.head_len,
-		    n - h.head_len, id) : PV_NO;
-	}
-	case K_TLS:
-		return probe_tls_parse(u, n, id);
-	case K_REDIS:
-		return probe_resp_ping_parse(b, n, id);
-	case K_REDIS_INFO:
-		return probe_resp_info_parse(b, n, id);
-	case K_PG_SSL:
-		if ((v = probe_pg_ssl_parse(u, n, &c->pg_tls)) == PV_YES) {
-			probe_id_clear(id);
-			strcpy(id->service, "postgresql");
-		}
-		return v;
-	case K_PG_STARTUP:
-		return probe_pg_parse(u, n, id);
-	case K_MEMCACHED:
-		return probe_memcached_parse(b, n, id);
-	case K_MONGO:
-		return probe_mongo_parse(u, n, MONGO_HELLO_ID, id);
-	case K_MONGO_INFO:
-		return probe_mongo_buildinfo_parse(u, n, MONGO_INFO_ID, id);
-	}
-	return PV_NO;
-}
-
-/* DOOR_PROBE_RECORD=DIR keeps every reply as DIR/PORT-KIND.bin: how the
- * fixtures in tests/fixtures/probe were recorded, from real servers. */
-static void
-record(const struct ctx *c, enum kind k)
-{
-	static const char *const names[] = { "greeting", "http", "ollama",
-	    "tls", "redis-ping", "redis-info", "pg-ssl", "pg-startup",
-	    "memcached", "https", "mongo-hello", "mongo-buildinfo" };
-	const char *dir = getenv("DOOR_PROBE_RECORD");
-	char        path[4096];
-	FILE       *f;
-
-	if (dir == NULL || *dir == '\0' || c->len == 0)
-		return;
-	snprintf(path, sizeof path, "%s/%u-%s.bin", dir, c->port, names[k]);
-	if ((f = fopen(path, "wbx")) == NULL)
-		return;
-	fwrite(c->buf, 1, c->len, f);
-	fclose(f);
-}
-
-/*
- * One probe in a fresh connection: connect, send req (none for a
- * greeting), read until the parser decides, the server hangs up, `until`
- * passes or the door's byte budget runs out. Returns the verdict; c->buf
- * and c->len hold the reply; -2 when the connection failed.
- */
-static int
-exchange(struct ctx *c, enum kind k, const void *req, size_t reqlen,
-    uint64_t until, struct probe_id *id)
-{
-	int fd, v = PV_MORE;
-
-	c->len = 0;
-	c->closed = false;
-	if (until > c->deadline)
-		until = c->deadline;
-	if ((fd = dial(c, cap(c, until))) < 0)
-		return -2;
-	if (reqlen > 0 && !send_all(fd, req, reqlen, cap(c, until))) {
-		close(fd);
-		return PV_NO;
-	}
-	while (v == PV_MORE && c->len < c->budget) {
-		ssize_t r;
-
-		/* the first byte lifts the cap: the rest may take longer */
-		if (wait_fd(fd, POLLIN, cap(c, until)) != 1)
-			break;
-		r = recv(fd, c->buf + c->len, c->budget - c->len, 0);
-		if (r < 0 && (errno == EINTR || errno == EAGAIN))
-			continue;
-		c->heard = true;
-		if (r <= 0) {
-			c->closed = true;
-			break;
-		}
-		c->len += (size_t)r;
-		v = verdict(c, k, false, id);
-	}
-	if (v == PV_MORE && c->len > 0)
-		v = verdict(c, k, true, id);
-	c->dialed++;
-	if (c->closed && c->len == 0)
-		c->hangups++;
-	if (k == K_PG_STARTUP && v == PV_YES && id->detail[0] == 'n')
-		send_all(fd, "X\0\0\0\4", 5, until);   /* Terminate, politely */
-	c->budget -= c->len;
-	close(fd);
-	record(c, k);
-	return v;
-}
-
-/* Half of what is left for this probe, all of it for the last one: a
- * silent door cannot eat the time the next probes need. */
-static uint64_t
-slice(const struct ctx *c, bool last)
-{
-	uint64_t now = now_ms();
-
-	if (now >= c->deadline)
-		return now;
-	return last ? c->deadline : now + (c->deadline - now + 1) / 2;
-}
 
 static void
 identified(struct ctx *c, const struct probe_id *id)
@@ -320,12 +50,12 @@ probe_redis(struct ctx *c, bool last, struct probe_id *id, int *v)
 {
 	struct probe_id info;
 
-	*v = exchange(c, K_REDIS, "PING\r\n", 6, slice(c, last), id);
+	*v = probe_exchange(c, K_REDIS, "PING\r\n", 6, probe_slice(c, last), id);
 	if (*v != PV_YES)
 		return;
 	identified(c, id);
 	/* only a server that let us in has an INFO to give */
-	if (id->detail[0] == '\0' && exchange(c, K_REDIS_INFO,
+	if (id->detail[0] == '\0' && probe_exchange(c, K_REDIS_INFO,
 	    "INFO server\r\n", 13, c->deadline, &info) == PV_YES)
 		identified(c, &info);
 }
@@ -337,14 +67,14 @@ probe_pg(struct ctx *c, bool last, struct probe_id *id, int *v)
 	int     n;
 
 	probe_pg_sslrequest(req);
-	*v = exchange(c, K_PG_SSL, req, PROBE_PG_SSLREQ_LEN, slice(c, last),
-	    id);
+	*v = probe_exchange(c, K_PG_SSL, req, PROBE_PG_SSLREQ_LEN,
+	    probe_slice(c, last), id);
 	if (*v != PV_YES)
 		return;
 	/* 'S' or 'N' alone is a strong hint; the ErrorResponse to a
 	 * StartupMessage is the proof (never a password: door has none) */
 	n = probe_pg_startup(req, sizeof req);
-	if (n > 0 && exchange(c, K_PG_STARTUP, req, (size_t)n, c->deadline,
+	if (n > 0 && probe_exchange(c, K_PG_STARTUP, req, (size_t)n, c->deadline,
 	    id) == PV_YES) {
 		identified(c, id);
 		if (c->pg_tls && strlen(id->detail) + 16 < sizeof id->detail)
@@ -364,13 +94,13 @@ probe_mongo(struct ctx *c, bool last, struct probe_id *id, int *v)
 	int             n = probe_mongo_hello(req, sizeof req, MONGO_HELLO_ID);
 	size_t          dl;
 
-	*v = n > 0 ? exchange(c, K_MONGO, req, (size_t)n, slice(c, last), id) :
-	    PV_NO;
+	*v = n > 0 ? probe_exchange(c, K_MONGO, req, (size_t)n,
+	    probe_slice(c, last), id) : PV_NO;
 	if (*v != PV_YES)
 		return;
 	identified(c, id);
 	n = probe_mongo_buildinfo(req, sizeof req, MONGO_INFO_ID);
-	if (n <= 0 || exchange(c, K_MONGO_INFO, req, (size_t)n, c->deadline,
+	if (n <= 0 || probe_exchange(c, K_MONGO_INFO, req, (size_t)n, c->deadline,
 	    &info) != PV_YES)
 		return;
 	if (info.version[0] != '\0')
@@ -405,7 +135,7 @@ probe_http(struct ctx *c, bool last, struct probe_id *id, int *v,
 
 	if (n < 0)
 		n = probe_http_request(req, sizeof req, "localhost", "/");
-	*v = exchange(c, K_HTTP, req, (size_t)n, slice(c, last), id);
+	*v = probe_exchange(c, K_HTTP, req, (size_t)n, probe_slice(c, last), id);
 	if (*v == PV_YES) {
 		identified(c, id);
 		c->d->r.http_status = c->http.status;
@@ -441,7 +171,7 @@ probe_http(struct ctx *c, bool last, struct probe_id *id, int *v,
 		if (strcmp(id->product, "Ollama") == 0 &&
 		    (n = probe_http_request(req, sizeof req, c->d->host,
 		    "/api/version")) > 0 &&
-		    exchange(c, K_OLLAMA, req, (size_t)n, c->deadline, &tmp) ==
+		    probe_exchange(c, K_OLLAMA, req, (size_t)n, c->deadline, &tmp) ==
 		    PV_YES)
 			strcpy(c->d->r.id.version, tmp.version);
 		return;
@@ -478,22 +208,22 @@ probe_tls(struct ctx *c, bool last, struct probe_id *id, int *v)
 
 	probe_copy(sni, sizeof sni, c->d->host, strlen(c->d->host));
 	n = probe_tls_hello(hello, sizeof hello, sni);
-	*v = n > 0 ? exchange(c, K_TLS, hello, (size_t)n, slice(c, last), id) :
-	    PV_NO;
+	*v = n > 0 ? probe_exchange(c, K_TLS, hello, (size_t)n,
+	    probe_slice(c, last), id) : PV_NO;
 	if (*v != PV_YES)
 		return;
 	identified(c, id);
 	c->len = 0;
-	if (now_ms() < c->deadline && c->budget > 0 &&
+	if (probe_now_ms() < c->deadline && c->budget > 0 &&
 	    probe_https_get((struct sockaddr *)&c->d->addr, c->d->len,
 	    c->d->host, c->deadline, c->buf, c->budget, &got, why,
 	    sizeof why) == 0) {
 		c->len = got;
 		c->budget -= got;
-		record(c, K_HTTPS);
+		probe_record(c, K_HTTPS);
 	}
 	/* the transfer is over: what came is all there is (final) */
-	if (c->len == 0 || verdict(c, K_HTTPS, true, &web) != PV_YES) {
+	if (c->len == 0 || probe_verdict(c, K_HTTPS, true, &web) != PV_YES) {
 		if (was.conf == PROBE_CONF_PROBE) {
 			c->d->r = was;
 			c->d->r.tls = true;
@@ -544,54 +274,6 @@ note_clue(struct probe_door *d, const char *hint, const struct known_port *kp)
 	}
 }
 
-void
-probe_gate_init(struct probe_gate *g)
-{
-	pthread_condattr_t ca;
-
-	pthread_mutex_init(&g->mu, NULL);
-	pthread_condattr_init(&ca);
-	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-	pthread_cond_init(&g->cv, &ca);
-	pthread_condattr_destroy(&ca);
-	g->open = false;
-}
-
-void
-probe_gate_open(struct probe_gate *g, void (*fill)(void *), void *ctx)
-{
-	pthread_mutex_lock(&g->mu);
-	if (fill != NULL)
-		fill(ctx);
-	g->open = true;
-	pthread_cond_broadcast(&g->cv);
-	pthread_mutex_unlock(&g->mu);
-}
-
-void
-probe_gate_destroy(struct probe_gate *g)
-{
-	pthread_cond_destroy(&g->cv);
-	pthread_mutex_destroy(&g->mu);
-}
-
-/* Waits until the gate opens (at most PROBE_GATE_MAX_MS), then copies the
- * door's hint, under the lock the caller wrote it under. */
-static void
-pass_gate(struct probe_gate *g, struct ctx *c)
-{
-	struct timespec until;
-
-	clock_gettime(CLOCK_MONOTONIC, &until);
-	until.tv_sec += PROBE_GATE_MAX_MS / 1000;
-	pthread_mutex_lock(&g->mu);
-	while (!g->open)
-		if (pthread_cond_timedwait(&g->cv, &g->mu, &until) != 0 &&
-		    !g->open)
-			break;   /* ETIMEDOUT: on without the hint */
-	snprintf(c->hint, sizeof c->hint, "%s", c->d->hint);
-	pthread_mutex_unlock(&g->mu);
-}
 
 static void
 probe_one(struct probe_door *d, const struct probe_opts *o, char *buf)
@@ -603,7 +285,7 @@ probe_one(struct probe_door *d, const struct probe_opts *o, char *buf)
 	enum kind                order[6] = { K_HTTP, K_TLS, K_REDIS, K_PG_SSL,
 					      K_MEMCACHED, K_MONGO };
 	const char              *want;
-	uint64_t                 t0 = now_us(), greet, gwin;
+	uint64_t                 t0 = probe_now_us(), greet, gwin;
 	bool                     redis_next = false, tried[K_COUNT];
 	size_t                   norder = 6, talker = 0;
 	int                      v;
@@ -617,7 +299,7 @@ probe_one(struct probe_door *d, const struct probe_opts *o, char *buf)
 	c.port = ntohs(d->addr.ss_family == AF_INET ?
 	    ((struct sockaddr_in *)&d->addr)->sin_port :
 	    ((struct sockaddr_in6 *)&d->addr)->sin6_port);
-	c.deadline = now_ms() + timeout_ms;
+	c.deadline = probe_now_ms() + timeout_ms;
 	if (o->first_ms > 0 && o->first_ms < timeout_ms)
 		c.first = c.deadline - timeout_ms + o->first_ms;
 
@@ -627,15 +309,15 @@ probe_one(struct probe_door *d, const struct probe_opts *o, char *buf)
 	    PROBE_GREETING_MS;
 	if (c.first != 0 && o->first_ms / 3 < gwin)
 		gwin = o->first_ms / 3;   /* the rest for the probes that speak */
-	greet = now_ms() + gwin;
-	v = exchange(&c, K_GREETING, NULL, 0, greet, &id);
+	greet = probe_now_ms() + gwin;
+	v = probe_exchange(&c, K_GREETING, NULL, 0, greet, &id);
 	/* nothing is said to the door before its hint is in */
 	if (o->gate != NULL) {
-		uint64_t at = now_ms();
+		uint64_t at = probe_now_ms();
 
-		pass_gate(o->gate, &c);
-		if (now_ms() > at) {
-			uint64_t waited = now_ms() - at;
+		probe_pass_gate(o->gate, &c);
+		if (probe_now_ms() > at) {
+			uint64_t waited = probe_now_ms() - at;
 
 			c.deadline += waited;
 			if (c.first != 0)
@@ -685,8 +367,8 @@ probe_one(struct probe_door *d, const struct probe_opts *o, char *buf)
 		talker = c.len;
 		goto out;
 	}
-	for (size_t i = 0; i < norder && !done(&c) && now_ms() < c.deadline &&
-	    now_ms() < cap(&c, c.deadline); i++) {
+	for (size_t i = 0; i < norder && !done(&c) && probe_now_ms() < c.deadline &&
+	    probe_now_ms() < probe_cap(&c, c.deadline); i++) {
 		enum kind k = order[i];
 		bool      last = i + 1 == norder;
 
@@ -712,8 +394,8 @@ probe_one(struct probe_door *d, const struct probe_opts *o, char *buf)
 			probe_pg(&c, last, &id, &v);
 			break;
 		case K_MEMCACHED:
-			v = exchange(&c, K_MEMCACHED, "version\r\n", 9,
-			    slice(&c, last), &id);
+			v = probe_exchange(&c, K_MEMCACHED, "version\r\n", 9,
+			    probe_slice(&c, last), &id);
 			if (v == PV_YES)
 				identified(&c, &id);
 			break;
@@ -727,7 +409,7 @@ probe_one(struct probe_door *d, const struct probe_opts *o, char *buf)
 			break;   /* the door closed on us */
 	}
 out:
-	d->r.usec = (uint32_t)(now_us() - t0);
+	d->r.usec = (uint32_t)(probe_now_us() - t0);
 	d->r.bytes = PROBE_READ_MAX - c.budget;
 	if (done(&c)) {
 		if (strcmp(d->r.id.service, "tls") == 0) {
@@ -749,7 +431,7 @@ out:
 			snprintf(d->r.error, sizeof d->r.error, "it accepts, "
 			    "then hangs up without a byte (%u of %u "
 			    "connections): tcpwrapped", c.hangups, c.dialed);
-		else if (!c.heard && c.first != 0 && now_ms() >= c.first) {
+		else if (!c.heard && c.first != 0 && probe_now_ms() >= c.first) {
 			d->r.silent_ms = o->first_ms;
 			snprintf(d->r.error, sizeof d->r.error, "nothing yet "
 			    "after %u ms", o->first_ms);
