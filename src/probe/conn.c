@@ -192,6 +192,34 @@ probe_record(const struct ctx *c, enum kind k)
 	fclose(f);
 }
 
+/* The wait for a reply's next bytes. A greeting goes on listening past
+ * `until` while the door's gate is shut (to the door's deadline): the
+ * owners are being looked for anyway, the first-answer budget is moved
+ * past the gate (probe.c), and a slow greeting heard now is a door
+ * identified without a word said to it. */
+static int
+wait_reply(const struct ctx *c, enum kind k, int fd, uint64_t until)
+{
+	struct pollfd p[2] = { { fd, POLLIN, 0 }, { c->gate_wake, POLLIN, 0 } };
+	uint64_t      end = c->deadline;
+	int           rc = probe_wait_fd(fd, POLLIN, probe_cap(c, until));
+
+	if (rc != 0 || k != K_GREETING || c->gate_wake < 0)
+		return rc;
+	for (;;) {
+		uint64_t now = probe_now_ms();
+
+		if (now >= end)
+			return 0;
+		rc = poll(p, 2, (int)(end - now));
+		if (rc < 0 && errno == EINTR)
+			continue;
+		if (rc <= 0)
+			return rc;
+		return (p[0].revents & (POLLIN | POLLHUP | POLLERR)) ? 1 : 0;
+	}
+}
+
 /*
  * One probe in a fresh connection: connect, send req (none for a
  * greeting), read until the parser decides, the server hangs up, `until`
@@ -218,7 +246,7 @@ probe_exchange(struct ctx *c, enum kind k, const void *req, size_t reqlen,
 		ssize_t r;
 
 		/* the first byte lifts the cap: the rest may take longer */
-		if (probe_wait_fd(fd, POLLIN, probe_cap(c, until)) != 1)
+		if (wait_reply(c, k, fd, until) != 1)
 			break;
 		r = recv(fd, c->buf + c->len, c->budget - c->len, 0);
 		if (r < 0 && (errno == EINTR || errno == EAGAIN))

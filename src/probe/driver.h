@@ -40,6 +40,9 @@ struct ctx {
 					   budget ends (0: none) */
 	bool               heard;       /* a byte or a hang-up came */
 	char               hint[64];    /* the door's, read at its gate */
+	int                gate_wake;   /* the gate's eventfd while it is
+					   shut: the greeting listens on
+					   until it opens; -1 */
 };
 
 /* CLOCK_MONOTONIC, in ms and in us. */

@@ -285,7 +285,7 @@ probe_one(struct probe_door *d, const struct probe_opts *o, char *buf)
 	enum kind                order[6] = { K_HTTP, K_TLS, K_REDIS, K_PG_SSL,
 					      K_MEMCACHED, K_MONGO };
 	const char              *want;
-	uint64_t                 t0 = probe_now_us(), greet, gwin;
+	uint64_t                 t0 = probe_now_us(), greet, gwin, start;
 	bool                     redis_next = false, tried[K_COUNT];
 	size_t                   norder = 6, talker = 0;
 	int                      v;
@@ -300,8 +300,10 @@ probe_one(struct probe_door *d, const struct probe_opts *o, char *buf)
 	    ((struct sockaddr_in *)&d->addr)->sin_port :
 	    ((struct sockaddr_in6 *)&d->addr)->sin6_port);
 	c.deadline = probe_now_ms() + timeout_ms;
+	c.gate_wake = o->gate != NULL ? o->gate->wake : -1;
 	if (o->first_ms > 0 && o->first_ms < timeout_ms)
 		c.first = c.deadline - timeout_ms + o->first_ms;
+	start = c.deadline - timeout_ms;
 
 	/* First listen: SSH, SMTP, FTP and MySQL speak before they are
 	 * spoken to. */
@@ -311,18 +313,22 @@ probe_one(struct probe_door *d, const struct probe_opts *o, char *buf)
 		gwin = o->first_ms / 3;   /* the rest for the probes that speak */
 	greet = probe_now_ms() + gwin;
 	v = probe_exchange(&c, K_GREETING, NULL, 0, greet, &id);
-	/* nothing is said to the door before its hint is in */
+	/* nothing is said to the door before its hint is in; the greeting
+	 * above listened while the gate was shut */
 	if (o->gate != NULL) {
-		uint64_t at = probe_now_ms();
+		uint64_t at = probe_now_ms(), now;
 
 		probe_pass_gate(o->gate, &c);
-		if (probe_now_ms() > at) {
-			uint64_t waited = probe_now_ms() - at;
-
-			c.deadline += waited;
-			if (c.first != 0)
-				c.first += waited;
-		}
+		c.gate_wake = -1;
+		now = probe_now_ms();
+		/* the time past the greeting window was the walk's, not the
+		 * door's: an answering door still gets its whole timeout */
+		if (now > (at < greet ? at : greet))
+			c.deadline += now - (at < greet ? at : greet);
+		/* a silent door's budget runs from the start, walk included,
+		 * but the probes that speak get their moment */
+		if (c.first != 0 && c.first < now + PROBE_GATE_AFTER_MS)
+			c.first = now + PROBE_GATE_AFTER_MS;
 	} else
 		snprintf(c.hint, sizeof c.hint, "%s", d->hint);
 	want = clue(&c, &kp);
@@ -432,9 +438,11 @@ out:
 			    "then hangs up without a byte (%u of %u "
 			    "connections): tcpwrapped", c.hangups, c.dialed);
 		else if (!c.heard && c.first != 0 && probe_now_ms() >= c.first) {
-			d->r.silent_ms = o->first_ms;
+			/* the budget, or longer when the walk for the owners
+			 * took longer */
+			d->r.silent_ms = (uint32_t)(c.first - start);
 			snprintf(d->r.error, sizeof d->r.error, "nothing yet "
-			    "after %u ms", o->first_ms);
+			    "after %u ms", d->r.silent_ms);
 		} else
 			snprintf(d->r.error, sizeof d->r.error, "no answer to "
 			    "any probe within %u ms", timeout_ms);

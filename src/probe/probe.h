@@ -19,6 +19,9 @@
 					    before door speaks first */
 #define PROBE_GATE_MAX_MS	60000    /* the longest a probe waits at its
 					    gate (probe_opts.gate) for hints */
+#define PROBE_GATE_AFTER_MS	50       /* the least a gated door is given,
+					    once its owner is known, to answer
+					    the probes that speak */
 #define PROBE_THREADS_MAX	64
 #define PROBE_HOST_MAX		300
 
@@ -76,13 +79,18 @@ struct probe_door {
  * greeting) before its owner is known, but nothing is said to it before
  * the hint that may forbid it (a Redis gets no HTTP). The caller fills
  * every door's hint under mu, then sets open and broadcasts (probe_gate_
- * open). A probe waits at most PROBE_GATE_MAX_MS; its deadlines move on by
- * the time it waited, so the wait is not taken out of its own budget.
+ * open). While the gate is shut the door's greeting connection keeps
+ * listening (the owners' walk is time the door may as well speak in). A
+ * probe waits at most PROBE_GATE_MAX_MS. Its whole deadline moves on by the
+ * wait, so a door that answers gets its full timeout; its first-answer
+ * budget does not (the card's silence is timed from its start, the walk
+ * included), but leaves it at least PROBE_GATE_AFTER_MS after the gate.
  */
 struct probe_gate {
 	pthread_mutex_t mu;
 	pthread_cond_t  cv;      /* CLOCK_MONOTONIC */
 	bool            open;
+	int             wake;    /* an eventfd, readable once open; -1 */
 };
 
 void	probe_gate_init(struct probe_gate *);

@@ -4,6 +4,7 @@
 Usage: listener.py --port P --addr A [--v6only|--dual] [--udp] [--fork N]
                    [--name HEXBYTES] [--exit-after S] [--user NAME]
                    [--reuseport] [--backlog N] [--banner HEXBYTES] [--no-accept]
+                   [--banner-after MS] [--hold-fds N]
 
 Why a script of our own instead of nc/socat: tests need control over the exact
 bind (v4, v6-only, dual-stack ::), forked workers that share ONE listening socket
@@ -16,15 +17,21 @@ prctl(PR_SET_NAME): it becomes /proc/PID/comm (kernel truncates to 15 bytes),
 which is what ss, ps and door show as the process name. It is set before the
 fork, so workers inherit it.
 
+--banner-after MS sends the banner that long after each accept (a greeter that
+looks its client up first); --hold-fds N keeps N more fds open, so that a walk
+of the process's fds (door's owner lookup) takes as long as a big server's.
+
 Every process exits after --exit-after seconds (default 600) via SIGALRM, and
 workers get SIGTERM if the parent dies (PR_SET_PDEATHSIG), so nothing lingers.
 """
 import argparse
 import ctypes
 import os
+import resource
 import signal
 import socket
 import sys
+import threading
 import time
 
 PR_SET_NAME = 15
@@ -120,6 +127,12 @@ def serve(s, args, deadline):
         except OSError:
             time.sleep(0.1)  # e.g. EMFILE: back off instead of spinning
             continue
+        if args.banner_after > 0:
+            # a slow greeter (a server that looks the client up first):
+            # each connection gets its banner later, in a thread of its own
+            threading.Thread(target=greet_late, daemon=True,
+                             args=(conn, banner, args.banner_after / 1000.0)).start()
+            continue
         try:
             conn.settimeout(1.0)
             if banner is not None:
@@ -128,6 +141,55 @@ def serve(s, args, deadline):
             pass
         finally:
             conn.close()
+
+
+def greet_late(conn, banner, delay):
+    """--banner-after: the banner `delay` s after the accept, then a close."""
+    try:
+        time.sleep(delay)
+        if banner is not None:
+            conn.sendall(banner)
+        time.sleep(1.0)
+    except OSError:
+        pass
+    finally:
+        conn.close()
+
+
+def hold_fds(n, s, deadline):
+    """--hold-fds: n more open files (copies of /dev/null), so that a walk
+    of this process group's fds takes a while, as a big server's does. The
+    hard limit of open files may be low (and not ours to raise): past what
+    it allows, forked helpers hold the rest, without the listening socket.
+    Returns the helpers' pids."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft < hard:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    per = max(hard - 256, 1)
+    mine, helpers = min(n, per), []
+    n -= mine
+    while n > 0:
+        part = min(n, per)
+        n -= part
+        pid = os.fork()
+        if pid == 0:
+            libc().prctl(PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
+            s.close()
+            dup_null(part)
+            while time.monotonic() < deadline:
+                time.sleep(0.5)
+            os._exit(0)
+        helpers.append(pid)
+    KEPT.extend(dup_null(mine))
+    return helpers
+
+
+KEPT = []
+
+
+def dup_null(n):
+    fd = os.open("/dev/null", os.O_RDONLY)
+    return [os.dup(fd) for _ in range(n - 1)] + [fd]
 
 
 def main():
@@ -146,6 +208,10 @@ def main():
     p.add_argument("--reuseport", action="store_true")
     p.add_argument("--backlog", type=int, default=16)
     p.add_argument("--banner", help="bytes sent to each client, escapes allowed")
+    p.add_argument("--banner-after", type=int, default=0, metavar="MS",
+                   help="send the banner MS ms after the accept (thread per client)")
+    p.add_argument("--hold-fds", type=int, default=0, metavar="N",
+                   help="hold N extra fds open (a slow walk for door)")
     p.add_argument("--no-accept", action="store_true",
                    help="never accept: connections pile up in the backlog")
     args = p.parse_args()
@@ -160,7 +226,10 @@ def main():
     signal.setitimer(signal.ITIMER_REAL, args.exit_after + 1.0)
     signal.signal(signal.SIGTERM, lambda *_: os._exit(0))
 
+    if not 0 <= args.hold_fds <= 500000:
+        sys.exit("listener.py: --hold-fds must be 0..500000")
     s = make_socket(args)
+    helpers = hold_fds(args.hold_fds, s, deadline) if args.hold_fds else []
     if args.user:
         drop_to(args.user)
     if args.name is not None:

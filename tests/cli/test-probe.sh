@@ -317,13 +317,48 @@ if start_silent "$p" >/dev/null; then
     run_door "$p" --no-color
     check_eq "silent door card: exit 0" 0 "$DOOR_RC"
     check_match "silent door card: nothing yet, and how to wait longer" \
-        "answers +nothing yet after 300 ms \\(door probe $p waits longer\\)"$'\n' "$DOOR_OUT"$'\n'
+        "answers +nothing yet after 150 ms \\(door probe $p waits longer\\)"$'\n' "$DOOR_OUT"$'\n'
     run_door who "$p" --json
     check_eq "silent door card JSON: the error says how long, the clue stands" \
-        "nothing yet after 300 ms http process" \
+        "nothing yet after 150 ms http process" \
         "$(jq_py 'p=d[0]["probe"]; print(p["error"], p["service"], p["confidence"])')"
 else
     fail "silent listener starts"
+fi
+
+# A walk for the owners longer than the card's budget: 300,000 open fds in
+# the listener's process group. The card's greeting connection listens on
+# while the walk runs, so a greeting slower than the greeting window (a
+# server that looks its client up first) is heard without a word said; a
+# silent door is given up just after the walk, and says how long it waited.
+p=$(free_port); p2=$(free_port)
+if start_py_listener "$p" 127.0.0.1 --hold-fds 300000 --banner-after 200 \
+        --banner 'SSH-2.0-OpenSSH_9.2p1 Debian-2+deb12u3\r\n' >/dev/null &&
+    start_py_listener "$p2" 127.0.0.1 --hold-fds 300000 --banner-after 60000 >/dev/null; then
+    t0=$(date +%s%N)
+    run_door who "$p" --no-probe --json
+    walk=$(( ($(date +%s%N) - t0) / 1000000 ))
+    if [ "$walk" -lt 300 ]; then
+        skip "slow greeting during a long walk" \
+            "the walk of 300,000 fds took only ${walk} ms here, less than the 200 ms greeting needs plus a margin"
+    else
+        run_door "$p" --no-color
+        check_match "slow greeting heard during the walk (${walk} ms): identified by it" \
+            "answers +OpenSSH 9\\.2p1, Debian-2\\+deb12u3 \\(probe\\)" "$DOOR_OUT"
+        t0=$(date +%s%N)
+        run_door who "$p2" --json
+        ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+        waited=$(jq_py 'print(d[0]["probe"]["error"])')
+        check_match "silent door after a long walk: nothing yet, the wait named" \
+            '^nothing yet after [0-9]+ ms$' "$waited"
+        waited=${waited//[^0-9]/}
+        check "silent door after a long walk: it waited past the 150 ms budget (${waited} ms)" \
+            test "${waited:-0}" -gt 150
+        check "silent door after a long walk: the card took no longer than the wait it names plus 300 ms (${ms} ms)" \
+            test "$ms" -le $(( ${waited:-0} + 300 ))
+    fi
+else
+    fail "listeners holding 300,000 fds start"
 fi
 
 # Garbage first: not identified, not crashed, the bytes not echoed raw.
