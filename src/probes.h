@@ -51,13 +51,13 @@ int	probes_snapshot(struct sock_query *q, const struct door_filter *f,
 
 /* The card's probe budget for a first answer, greeting window included,
  * timed from the card's start (the owners' walk runs in it): past it a
- * silent door is shown as "nothing yet after 150 ms" (door(1), "door
+ * silent door is shown as "nothing yet after 120 ms" (door(1), "door
  * who"). On loopback a server that is serving answers in a millisecond or
- * two; one silent for 150 ms is not serving now, and the card does not
- * make a person wait to learn that. When the walk takes longer, the
- * probes still get PROBE_GATE_AFTER_MS after it. door probe and door ls
- * --probe wait PROBE_TIMEOUT_MS. */
-#define PROBES_CARD_FIRST_MS	150
+ * two; one silent fifty times that long is not serving now, and the card
+ * does not make a person wait to learn it. When the walk takes longer,
+ * the probes still get PROBE_GATE_AFTER_MS after it. door probe and door
+ * ls --probe wait PROBE_TIMEOUT_MS. */
+#define PROBES_CARD_FIRST_MS	120
 
 /*
  * The card's probes (door who, door explain): started as soon as the

@@ -19,7 +19,7 @@
 					    before door speaks first */
 #define PROBE_GATE_MAX_MS	60000    /* the longest a probe waits at its
 					    gate (probe_opts.gate) for hints */
-#define PROBE_GATE_AFTER_MS	50       /* the least a gated door is given,
+#define PROBE_GATE_AFTER_MS	25       /* the least a gated door is given,
 					    once its owner is known, to answer
 					    the probes that speak */
 #define PROBE_THREADS_MAX	64

@@ -317,10 +317,10 @@ if start_silent "$p" >/dev/null; then
     run_door "$p" --no-color
     check_eq "silent door card: exit 0" 0 "$DOOR_RC"
     check_match "silent door card: nothing yet, and how to wait longer" \
-        "answers +nothing yet after 150 ms \\(door probe $p waits longer\\)"$'\n' "$DOOR_OUT"$'\n'
+        "answers +nothing yet after 120 ms \\(door probe $p waits longer\\)"$'\n' "$DOOR_OUT"$'\n'
     run_door who "$p" --json
     check_eq "silent door card JSON: the error says how long, the clue stands" \
-        "nothing yet after 150 ms http process" \
+        "nothing yet after 120 ms http process" \
         "$(jq_py 'p=d[0]["probe"]; print(p["error"], p["service"], p["confidence"])')"
 else
     fail "silent listener starts"
@@ -352,8 +352,8 @@ if start_py_listener "$p" 127.0.0.1 --hold-fds 300000 --banner-after 200 \
         check_match "silent door after a long walk: nothing yet, the wait named" \
             '^nothing yet after [0-9]+ ms$' "$waited"
         waited=${waited//[^0-9]/}
-        check "silent door after a long walk: it waited past the 150 ms budget (${waited} ms)" \
-            test "${waited:-0}" -gt 150
+        check "silent door after a long walk: it waited past the 120 ms budget (${waited} ms)" \
+            test "${waited:-0}" -gt 120
         check "silent door after a long walk: the card took no longer than the wait it names plus 300 ms (${ms} ms)" \
             test "$ms" -le $(( ${waited:-0} + 300 ))
     fi
