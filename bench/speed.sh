@@ -39,6 +39,12 @@ if [ -z "${SPEED_LOCKED:-}" ]; then
 		else lock=/tmp/door-bench.lock; fi
 	fi
 	command -v flock >/dev/null || { echo "speed.sh: flock (util-linux) is needed" >&2; exit 1; }
+	# say why it waits: a second benchmark, or a flock this run was
+	# wrapped in (then it waits forever, on itself)
+	if ! flock -n "$lock" true 2>/dev/null; then
+		echo "speed.sh: waiting for $lock: another benchmark holds it" \
+		    "(speed.sh takes it itself: do not wrap it in flock)" >&2
+	fi
 	SPEED_LOCKED=$lock exec flock "$lock" "$0" "$@"
 fi
 
