@@ -181,8 +181,8 @@ answer_line(const struct probe_result *r, uint16_t port, char *line,
     size_t size)
 {
 	if (r->silent_ms > 0)
-		snprintf(line, size, "nothing yet after %u ms (door probe %u "
-		    "waits longer)", r->silent_ms, port);
+		snprintf(line, size, "%s (door probe %u waits longer)",
+		    r->error, port);
 	else
 		probes_describe(r, line, size);
 }

@@ -62,6 +62,13 @@ int64_t		platform_proc_start_epoch(const struct proc *);
 /* True when addr (network order) is assigned to an interface here. */
 bool	platform_is_local_address(int family, const void *addr);
 
+/* Where the far end of a TCP connection of ours to a local port is, as
+ * the kernel sees it: still in the listener's accept queue (its process
+ * has not taken it: busy, stuck, or not accepting at all), or taken.
+ * PEER_UNKNOWN when the kernel cannot say (a far host, no sock_diag). */
+enum peer_state { PEER_UNKNOWN, PEER_NOT_ACCEPTED, PEER_ACCEPTED };
+enum peer_state	platform_peer_state(int fd);
+
 /* The invoking user's uid, and whether they can read everyone's fds. */
 uint32_t	platform_uid(void);
 bool		platform_privileged(void);

@@ -261,6 +261,9 @@ probe_exchange(struct ctx *c, enum kind k, const void *req, size_t reqlen,
 	}
 	if (v == PV_MORE && c->len > 0)
 		v = probe_verdict(c, k, true, id);
+	/* silence: did the door's process even take the connection? */
+	if (c->len == 0 && !c->closed)
+		c->peer = platform_peer_state(fd);
 	c->dialed++;
 	if (c->closed && c->len == 0)
 		c->hangups++;

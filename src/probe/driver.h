@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "platform/platform.h"
 #include "probe/parse.h"
 #include "probe/probe.h"
 
@@ -40,6 +41,8 @@ struct ctx {
 					   budget ends (0: none) */
 	bool               heard;       /* a byte or a hang-up came */
 	char               hint[64];    /* the door's, read at its gate */
+	enum peer_state    peer;        /* the kernel's word on the last
+					   connection that heard nothing */
 	int                gate_wake;   /* the gate's eventfd while it is
 					   shut: the greeting listens on
 					   until it opens; -1 */

@@ -275,6 +275,16 @@ note_clue(struct probe_door *d, const char *hint, const struct known_port *kp)
 }
 
 
+/* Why a door said nothing, when the kernel knows: the connection still
+ * waits in the listener's accept queue (a process whose loop is blocked,
+ * busy compiling or stuck, or one that never accepts). */
+static const char *
+unaccepted(const struct ctx *c)
+{
+	return c->peer == PEER_NOT_ACCEPTED ?
+	    ": its process has not accepted the connection" : "";
+}
+
 static void
 probe_one(struct probe_door *d, const struct probe_opts *o, char *buf)
 {
@@ -442,10 +452,11 @@ out:
 			 * took longer */
 			d->r.silent_ms = (uint32_t)(c.first - start);
 			snprintf(d->r.error, sizeof d->r.error, "nothing yet "
-			    "after %u ms", d->r.silent_ms);
+			    "after %u ms%s", d->r.silent_ms, unaccepted(&c));
 		} else
 			snprintf(d->r.error, sizeof d->r.error, "no answer to "
-			    "any probe within %u ms", timeout_ms);
+			    "any probe within %u ms%s", timeout_ms,
+			    unaccepted(&c));
 	}
 	/* An answer in no protocol door knows, or a hang-up every time, is
 	 * evidence against the clue: an HTTP server would have answered the

@@ -326,6 +326,28 @@ else
     fail "silent listener starts"
 fi
 
+# A door whose process never accepts (a blocked event loop looks the same):
+# the kernel completes the handshake and keeps the connection in the accept
+# queue, and sock_diag shows it without an inode. door says so, for IPv4,
+# IPv6, and an IPv4 connection to a dual-stack listener (an AF_INET6 socket
+# on the far side). The silent door above, which accepts, must not say it.
+why_na='its process has not accepted the connection'
+for spec in "127.0.0.1 127.0.0.1" "::1 [::1]" "::,--dual 127.0.0.1"; do
+    set -- $spec
+    bind=${1%%,*} opt=; [ "$bind" != "$1" ] && opt=${1#*,}
+    p=$(free_port)
+    if start_py_listener "$p" "$bind" --no-accept $opt >/dev/null; then
+        run_door "$p" --no-color
+        check_match "never-accepting door ($1, card): the kernel's reason named" \
+            "answers +nothing yet after 120 ms: $why_na \\(door probe $p waits longer\\)" "$DOOR_OUT"
+        run_door probe "$2:$p" --timeout 300ms --json
+        check_eq "never-accepting door ($1 via $2, door probe): the reason in the JSON error" \
+            "no answer to any probe within 300 ms: $why_na" "$(jq_py 'print(d[0]["error"])')"
+    else
+        fail "never-accepting listener on $1 starts"
+    fi
+done
+
 # A walk for the owners longer than the card's budget: 300,000 open fds in
 # the listener's process group. The card's greeting connection listens on
 # while the walk runs, so a greeting slower than the greeting window (a

@@ -54,6 +54,13 @@ platform_is_local_address(int family, const void *addr)
 	return false;
 }
 
+enum peer_state
+platform_peer_state(int fd)
+{
+	(void)fd;
+	return PEER_UNKNOWN;
+}
+
 uint32_t
 platform_uid(void)
 {
