@@ -354,9 +354,9 @@ done
 # server that looks its client up first) is heard without a word said; a
 # silent door is given up just after the walk, and says how long it waited.
 p=$(free_port); p2=$(free_port)
-if start_py_listener "$p" 127.0.0.1 --hold-fds 300000 --banner-after 200 \
-        --banner 'SSH-2.0-OpenSSH_9.2p1 Debian-2+deb12u3\r\n' >/dev/null &&
-    start_py_listener "$p2" 127.0.0.1 --hold-fds 300000 --banner-after 60000 >/dev/null; then
+if pid1=$(start_py_listener "$p" 127.0.0.1 --hold-fds 300000 --banner-after 200 \
+        --banner 'SSH-2.0-OpenSSH_9.2p1 Debian-2+deb12u3\r\n') &&
+    pid2=$(start_py_listener "$p2" 127.0.0.1 --hold-fds 300000 --banner-after 60000); then
     t0=$(date +%s%N)
     run_door who "$p" --no-probe --json
     walk=$(( ($(date +%s%N) - t0) / 1000000 ))
@@ -379,6 +379,9 @@ if start_py_listener "$p" 127.0.0.1 --hold-fds 300000 --banner-after 200 \
         check "silent door after a long walk: the card took no longer than the wait it names plus 300 ms (${ms} ms)" \
             test "$ms" -le $(( ${waited:-0} + 300 ))
     fi
+    # every later owner lookup here would walk their 600,000 fds too
+    stop_server "$pid1"
+    stop_server "$pid2"
 else
     fail "listeners holding 300,000 fds start"
 fi
