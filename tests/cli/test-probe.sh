@@ -329,8 +329,9 @@ fi
 # A door whose process never accepts (a blocked event loop looks the same):
 # the kernel completes the handshake and keeps the connection in the accept
 # queue, and sock_diag shows it without an inode. door says so, for IPv4,
-# another loopback address than 127.0.0.1, IPv6, and an IPv4 connection to a dual-stack listener (an AF_INET6 socket
-# on the far side). The silent door above, which accepts, must not say it.
+# another loopback address than 127.0.0.1, IPv6, and an IPv4 connection to
+# a dual-stack listener (an AF_INET6 socket on the far side). The silent
+# door above, which accepts, must not say it.
 why_na='its process has not accepted the connection'
 for spec in "127.0.0.1 127.0.0.1" "127.0.0.9 127.0.0.9" "::1 [::1]" "::,--dual 127.0.0.1"; do
     set -- $spec
