@@ -59,7 +59,8 @@ int	platform_user_name(uint32_t uid, char *buf, size_t size);
 uint64_t	platform_proc_age(const struct proc *);
 int64_t		platform_proc_start_epoch(const struct proc *);
 
-/* True when addr (network order) is assigned to an interface here. */
+/* True when addr (network order) is this machine's: assigned to an
+ * interface here, or a loopback one (all of 127/8, ::1). */
 bool	platform_is_local_address(int family, const void *addr);
 
 /* Where the far end of a TCP connection of ours to a local port is, as

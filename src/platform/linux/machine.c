@@ -90,6 +90,10 @@ platform_is_local_address(int family, const void *addr)
 	struct ifaddrs *ifa, *i;
 	bool            found = false;
 
+	/* all of 127/8 is routed to lo, though lo lists only 127.0.0.1 */
+	if ((family == AF_INET && ((const uint8_t *)addr)[0] == 127) ||
+	    (family == AF_INET6 && memcmp(addr, &in6addr_loopback, 16) == 0))
+		return true;
 	if (getifaddrs(&ifa) != 0)
 		return false;
 	for (i = ifa; i != NULL && !found; i = i->ifa_next) {

@@ -60,8 +60,7 @@ platform_peer_state(int fd)
 	if (getsockname(fd, (struct sockaddr *)&me, &ml) != 0 ||
 	    getpeername(fd, (struct sockaddr *)&him, &hl) != 0 ||
 	    !endpoint_of(&me, &mine) || !endpoint_of(&him, &theirs) ||
-	    (!endpoint_is_loopback(&theirs) &&   /* all of 127/8 */
-	    !platform_is_local_address(theirs.family, theirs.addr)))
+	    !platform_is_local_address(theirs.family, theirs.addr))
 		return PEER_UNKNOWN;
 	err_clear(&e);
 	if ((nl = diag_open(&e)) == NULL)
