@@ -274,7 +274,6 @@ note_clue(struct probe_door *d, const char *hint, const struct known_port *kp)
 	}
 }
 
-
 /* Why a door said nothing, when the kernel knows: the connection still
  * waits in the listener's accept queue (a process whose loop is blocked,
  * busy compiling or stuck, or one that never accepts). */
